@@ -1,0 +1,21 @@
+"""``motion-assets``: run the asset graph on a folder, generate demo data (and more to come)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from motion_assets.cli import generate_command, run_command
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="motion-assets", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    for module in (run_command, generate_command):
+        module.add_parser(commands)
+    args = parser.parse_args(argv)
+    return args.handler(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,131 @@
+"""``motion-assets run``: materialize the asset graph for every variant of a folder."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+
+DEFAULT_DAGSTER_HOME = ".dagster_home"
+
+
+def add_parser(commands) -> None:
+    parser = commands.add_parser(
+        "run", help="register the variants of an inference root and materialize their assets"
+    )
+    parser.add_argument("--inference-root", required=True, help="folder with one folder per variant")
+    parser.add_argument("--labelled-root", help="hand-labelled subset (<root>/<variant>/<label>/...)")
+    parser.add_argument("--incoming-root", help="folder the scoring sensor watches")
+    parser.add_argument("--variant", action="append", help="only this variant (repeatable)")
+    parser.add_argument("--storage", help="where tables and models go (folder or fsspec URL)")
+    parser.add_argument("--select", help="Dagster asset selection, e.g. 'key:code_sequences+'")
+    parser.add_argument("--configs", default="configs", help="folder of YAML configs (default: configs)")
+    parser.add_argument("--merge-map", help="JSON file of raw label -> label, added to the config's map")
+    parser.set_defaults(handler=run)
+
+
+def _variants(args) -> list[str]:
+    from motion_assets.core.folder_state import scan_variant_folders
+    from motion_assets.core.variants import validate_variant_name
+
+    if args.variant:
+        for variant in args.variant:
+            validate_variant_name(variant)
+            if not os.path.isdir(os.path.join(args.inference_root, variant)):
+                raise SystemExit(f"error: no folder {variant!r} under {args.inference_root}")
+        return args.variant
+    scan = scan_variant_folders(args.inference_root)
+    for name, why in scan.refused.items():
+        print(f"skipping folder {name!r}: {why}", file=sys.stderr)
+    return sorted(scan.fingerprints)
+
+
+def run(args) -> int:
+    os.environ.setdefault("DAGSTER_HOME", os.path.abspath(DEFAULT_DAGSTER_HOME))
+    os.makedirs(os.environ["DAGSTER_HOME"], exist_ok=True)
+    if not os.path.isdir(args.inference_root):
+        print(f"error: inference root {args.inference_root} does not exist", file=sys.stderr)
+        return 2
+
+    from dagster import AssetSelection, DagsterInstance, materialize
+
+    from motion_assets.cli.configs_from_yaml import run_config_from_folder
+    from motion_assets.defs.jobs import variant_pipeline
+    from motion_assets.defs.partitions import dataset_variants
+    from motion_assets.defs.resources import build_resources
+    from motion_assets.definitions import ASSETS, defs
+
+    storage = args.storage or os.environ.get("MOTION_ASSETS_STORAGE", "data/storage")
+    resources = build_resources(
+        inference_root=args.inference_root, labelled_root=args.labelled_root,
+        incoming_root=args.incoming_root, storage=storage,
+    )
+    variants = _variants(args)
+    if not variants:
+        print(f"error: no variant folder under {args.inference_root}", file=sys.stderr)
+        return 2
+    graph = defs.resolve_asset_graph()
+    selection = AssetSelection.from_string(args.select) if args.select else variant_pipeline.selection
+    selected = selection.resolve(graph)
+    if not selected:
+        print(f"error: selection {args.select!r} matches no asset", file=sys.stderr)
+        return 2
+    merge_map = json.load(open(args.merge_map)) if args.merge_map else None
+    run_config = run_config_from_folder(
+        args.configs, {key.to_user_string() for key in selected}, merge_map
+    )
+    instance = DagsterInstance.get()
+    known = set(instance.get_dynamic_partitions(dataset_variants.name))
+    instance.add_dynamic_partitions(dataset_variants.name, [v for v in variants if v not in known])
+    print(f"DAGSTER_HOME={os.environ['DAGSTER_HOME']}  storage={storage}")
+    print(f"{len(variants)} variant(s), {len(selected)} asset(s): "
+          + ", ".join(sorted(k.to_user_string() for k in selected)))
+    summaries = []
+    for number, variant in enumerate(variants, start=1):
+        print(f"[{number}/{len(variants)}] {variant} ...", flush=True)
+        started = time.perf_counter()
+        result = materialize(
+            ASSETS, instance=instance, partition_key=variant, resources=resources,
+            selection=selection, run_config=run_config, raise_on_error=False,
+            tags={"motion_assets/launched_by": "motion-assets run"},
+        )
+        if not result.success:
+            _print_failure(result, variant)
+            return 1
+        summaries.append((variant, result, time.perf_counter() - started))
+    _print_summary(summaries, storage)
+    return 0
+
+
+def _print_failure(result, variant: str) -> None:
+    for event in result.all_events:
+        if event.is_step_failure:
+            error = event.step_failure_data.error
+            print(f"FAILED {variant} at {event.step_key}: {error.message.strip() if error else ''}",
+                  file=sys.stderr)
+    for evaluation in result.get_asset_check_evaluations():
+        if not evaluation.passed:
+            print(f"check failed {variant}: {evaluation.asset_check_key.to_user_string()} "
+                  f"{ {k: v.value for k, v in evaluation.metadata.items()} }", file=sys.stderr)
+
+
+def _print_summary(summaries, storage: str) -> None:
+    print("\nsummary")
+    for variant, result, seconds in summaries:
+        print(f"  {variant} ({seconds:.1f} s)")
+        for event in result.get_asset_materialization_events():
+            materialization = event.event_specific_data.materialization
+            metadata = materialization.metadata
+            rows = metadata.get("dagster/row_count")
+            path = metadata.get("path")
+            extra = [f"{key}={metadata[key].value}" for key in ("rejected_files", "ignored_files")
+                     if key in metadata]
+            print(f"    {materialization.asset_key.to_user_string():<22} rows={rows.value if rows else '-':<7}"
+                  f" {' '.join(extra)} {path.value if path else ''}")
+        failed = [e for e in result.get_asset_check_evaluations() if not e.passed]
+        for evaluation in failed:
+            print(f"    check warning: {evaluation.asset_check_key.to_user_string()}")
+    print(f"\nTables: {storage}/<asset>/<variant>.parquet")
+    print("Open the UI: make ui   (or: DAGSTER_HOME=$PWD/.dagster_home dg dev -w workspace.yaml)")

@@ -1,0 +1,1 @@
+"""The motion_assets library: plain numpy/pandas/torch, no Dagster."""

@@ -1,0 +1,267 @@
+"""Read a whole tokenizer output folder into the ``code_sequences`` table.
+
+Every candidate file becomes sequences or a recorded rejection (path, line, reason);
+nothing is silently skipped. Large folders are parsed by a pool of processes in chunks,
+each returning a compact Arrow table.
+"""
+
+from __future__ import annotations
+
+import math
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+
+import numpy as np
+import orjson
+import pyarrow as pa
+
+from motion_assets.core.discovery import CandidateFile, list_sequence_files
+from motion_assets.core.fsq import Codebook
+from motion_assets.core.reader import (
+    CodebookSettings,
+    SequenceRejected,
+    content_hash,
+    has_codes,
+    sequence_record,
+)
+from motion_assets.core.sequence_table import (
+    CODE_SEQUENCES_SCHEMA,
+    IGNORED_FILES_SCHEMA,
+    REJECTED_FILES_SCHEMA,
+)
+
+PARALLEL_MIN_FILES = 4000  # below this, starting worker processes costs more than it saves
+CHUNK_FILES = 2000
+
+
+@dataclass
+class IngestResult:
+    sequences: pa.Table
+    rejected: pa.Table
+    ignored: pa.Table
+    other_files: dict[str, int]
+    codebook: Codebook
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def files_seen(self) -> int:
+        """Candidate files examined (sequence files, rejections and ignored JSON)."""
+        files = set(self.sequences.column("relative_path").to_pylist())
+        files.update(self.rejected.column("relative_path").to_pylist())
+        return len(files) + self.ignored.num_rows
+
+
+def sequence_id_for(relative_path: str, line: int | None) -> str:
+    for suffix in (".codes.json", ".json", ".jsonl"):
+        if relative_path.endswith(suffix):
+            relative_path = relative_path[: -len(suffix)]
+            break
+    return relative_path if line is None else f"{relative_path}#{line}"
+
+
+def _parse_error(error: Exception, data: bytes) -> str:
+    if not data.strip():
+        return "empty file"
+    message = str(error)
+    if "unexpected end" in message.lower() or "eof" in message.lower():
+        return f"truncated JSON: {message}"
+    return f"not valid JSON: {message}"
+
+
+class _ChunkReader:
+    """Parses candidate files of one folder; collects rows, rejections and ignored files."""
+
+    def __init__(self, root: str, settings: CodebookSettings):
+        self.root = root
+        self.settings = settings
+        self.default_codebook = settings.resolve()
+        self.rows: list[dict] = []
+        self.rejected: list[tuple[str, int | None, str]] = []
+        self.ignored: list[tuple[str, str]] = []
+
+    def read(self, candidate: CandidateFile) -> None:
+        path = os.path.join(self.root, candidate.relative_path)
+        try:
+            with open(path, "rb") as handle:
+                data = handle.read()
+        except OSError as error:
+            self.rejected.append((candidate.relative_path, None, f"unreadable file: {error}"))
+            return
+        if candidate.relative_path.endswith(".jsonl"):
+            self._read_lines(candidate, data)
+            return
+        try:
+            document = orjson.loads(data)
+        except orjson.JSONDecodeError as error:
+            self.rejected.append((candidate.relative_path, None, _parse_error(error, data)))
+            return
+        if not candidate.declared and not has_codes(document):
+            self.ignored.append((candidate.relative_path, _no_codes_reason(document)))
+            return
+        self._add(candidate, document, None)
+
+    def _read_lines(self, candidate: CandidateFile, data: bytes) -> None:
+        lines = [(n, line) for n, line in enumerate(data.splitlines(), start=1) if line.strip()]
+        documents = []
+        for number, line in lines:
+            try:
+                documents.append((number, orjson.loads(line)))
+            except orjson.JSONDecodeError as error:
+                documents.append((number, SequenceRejected(_parse_error(error, line))))
+        parsed = [doc for _, doc in documents if not isinstance(doc, Exception)]
+        if parsed and not any(has_codes(doc) for doc in parsed):
+            self.ignored.append((candidate.relative_path, "JSONL rows carry no codes (a log)"))
+            return
+        if not documents:
+            self.rejected.append((candidate.relative_path, None, "empty file"))
+        for number, document in documents:
+            if isinstance(document, Exception):
+                self.rejected.append((candidate.relative_path, number, str(document)))
+            else:
+                self._add(candidate, document, number)
+
+    def _add(self, candidate: CandidateFile, document, line: int | None) -> None:
+        try:
+            record = sequence_record(document, self.settings, self.default_codebook)
+        except SequenceRejected as rejection:
+            self.rejected.append((candidate.relative_path, line, str(rejection)))
+            return
+        video = candidate.video or record.pop("video_from_file")
+        record.pop("video_from_file", None)
+        indices = record["window_indices"]
+        record.update(
+            sequence_id=sequence_id_for(candidate.relative_path, line),
+            relative_path=candidate.relative_path,
+            line=line,
+            video=video,
+            label=candidate.label or record["label"],
+            content_hash=content_hash(video, indices[0] if indices else None, record["codes"]),
+            duplicate_of=None,
+        )
+        if line is not None:
+            record["source_schema"] = "jsonl_rows"
+        self.rows.append(record)
+
+    def tables(self) -> tuple[pa.Table, pa.Table, pa.Table]:
+        return (
+            _rows_to_table(self.rows),
+            pa.Table.from_pylist(
+                [dict(zip(("relative_path", "line", "reason"), r)) for r in self.rejected],
+                schema=REJECTED_FILES_SCHEMA,
+            ),
+            pa.Table.from_pylist(
+                [dict(zip(("relative_path", "why"), r)) for r in self.ignored],
+                schema=IGNORED_FILES_SCHEMA,
+            ),
+        )
+
+
+def _no_codes_reason(document) -> str:
+    if isinstance(document, dict):
+        keys = ", ".join(sorted(document)[:6]) or "none"
+        return f"JSON without a codes field (keys: {keys})"
+    return f"JSON {type(document).__name__}, not a sequence"
+
+
+def _rows_to_table(rows: list[dict]) -> pa.Table:
+    """Column-wise build; the codes list column is assembled from one flat buffer."""
+    codes = [row["codes"] for row in rows]
+    offsets = np.zeros(len(codes) + 1, dtype=np.int32)
+    np.cumsum([c.size for c in codes], out=offsets[1:])
+    flat = np.concatenate(codes) if codes else np.zeros(0, dtype=np.int32)
+    columns = {}
+    for schema_field in CODE_SEQUENCES_SCHEMA:
+        name = schema_field.name
+        if name == "codes":
+            columns[name] = pa.ListArray.from_arrays(pa.array(offsets), pa.array(flat))
+        else:
+            columns[name] = pa.array([row[name] for row in rows], type=schema_field.type)
+    return pa.table(columns, schema=CODE_SEQUENCES_SCHEMA)
+
+
+def _read_chunk(root: str, candidates: list[CandidateFile], settings: CodebookSettings):
+    reader = _ChunkReader(root, settings)
+    for candidate in candidates:
+        reader.read(candidate)
+    return reader.tables()
+
+
+def _mark_duplicates(table: pa.Table) -> pa.Table:
+    hashes = table.column("content_hash").to_pylist()
+    ids = table.column("sequence_id").to_pylist()
+    first_with: dict[str, str] = {}
+    duplicate_of = []
+    for sequence_id, digest in zip(ids, hashes):
+        first = first_with.setdefault(digest, sequence_id)
+        duplicate_of.append(first if first != sequence_id else None)
+    position = table.schema.get_field_index("duplicate_of")
+    return table.set_column(position, "duplicate_of", pa.array(duplicate_of, pa.string()))
+
+
+def _switch_off_unfit_levels(table: pa.Table, warnings: list[str]) -> pa.Table:
+    """Null the FSQ levels of rows whose ids the levels cannot express (digits unusable)."""
+    levels = table.column("codebook_levels").to_pylist()
+    max_ids = [int(max(codes)) for codes in table.column("codes").to_numpy(zero_copy_only=False)]
+    worst: dict[tuple, int] = {}
+    for row_levels, max_id in zip(levels, max_ids):
+        if row_levels:
+            key = tuple(row_levels)
+            worst[key] = max(worst.get(key, -1), max_id)
+    unfit = {key for key, max_id in worst.items() if max_id >= math.prod(key)}
+    if not unfit:
+        return table
+    for key in sorted(unfit):
+        warnings.append(
+            f"ids up to {worst[key]} do not fit FSQ levels {list(key)} (at most "
+            f"{math.prod(key) - 1}): digit features are switched off for those sequences"
+        )
+    fixed = [None if row_levels and tuple(row_levels) in unfit else row_levels for row_levels in levels]
+    position = table.schema.get_field_index("codebook_levels")
+    return table.set_column(position, "codebook_levels", pa.array(fixed, pa.list_(pa.int32())))
+
+
+def read_sequence_folder(
+    root: str,
+    settings: CodebookSettings,
+    *,
+    label_depth: int | None = None,
+    workers: int | None = None,
+) -> IngestResult:
+    """Read every sequence under ``root`` (one variant folder or one labelled folder).
+
+    ``workers``: processes for parsing (default: the CPU count, used only for big folders).
+    """
+    listing = list_sequence_files(root, label_depth=label_depth)
+    candidates = listing.candidates
+    workers = workers or os.cpu_count() or 1
+    if workers > 1 and len(candidates) >= PARALLEL_MIN_FILES:
+        chunk = max(1, min(CHUNK_FILES, math.ceil(len(candidates) / workers)))
+        chunks = [candidates[start : start + chunk] for start in range(0, len(candidates), chunk)]
+        # forkserver: a fork of a multi-threaded host (a Dagster step) can deadlock
+        context = multiprocessing.get_context("forkserver")
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            parts = list(pool.map(_read_chunk, [root] * len(chunks), chunks, [settings] * len(chunks)))
+    else:
+        parts = [_read_chunk(root, candidates, settings)]
+    sequences = pa.concat_tables([part[0] for part in parts])
+    rejected = pa.concat_tables([part[1] for part in parts])
+    ignored = pa.concat_tables(
+        [pa.Table.from_pylist(
+            [{"relative_path": p, "why": w} for p, w in listing.ignored], schema=IGNORED_FILES_SCHEMA
+        )]
+        + [part[2] for part in parts]
+    ).sort_by("relative_path")
+    warnings: list[str] = []
+    sequences = sequences.sort_by("sequence_id")
+    if sequences.num_rows:
+        sequences = _switch_off_unfit_levels(_mark_duplicates(sequences), warnings)
+    return IngestResult(
+        sequences=sequences,
+        rejected=rejected.sort_by([("relative_path", "ascending"), ("line", "ascending")]),
+        ignored=ignored,
+        other_files=dict(listing.other_files),
+        codebook=settings.resolve(),
+        warnings=warnings,
+    )

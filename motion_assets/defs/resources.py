@@ -1,0 +1,50 @@
+"""Where the tokenizer output is, and where results go; defaults come from the environment."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+
+from dagster import ConfigurableResource
+
+from motion_assets.defs.storage import ParquetTables
+
+DEFAULT_INFERENCE_ROOT = "data/demo/inference"
+DEFAULT_LABELLED_ROOT = "data/demo/labelled"
+DEFAULT_INCOMING_ROOT = "data/demo/incoming"
+DEFAULT_STORAGE = "data/storage"
+
+
+class TokenizerFolders(ConfigurableResource):
+    """The folders motion_assets reads; it never writes into them."""
+
+    inference_root: str
+    labelled_root: str | None = None
+    incoming_root: str | None = None
+    rescan_changed_variants: bool = True  # a variant folder that gains files is ingested again
+
+    def variant_folder(self, variant: str) -> str:
+        return os.path.join(self.inference_root, variant)
+
+
+def build_resources(
+    *,
+    inference_root: str | None = None,
+    labelled_root: str | None = None,
+    incoming_root: str | None = None,
+    storage: str | None = None,
+    environ: Mapping[str, str] = os.environ,
+) -> dict:
+    """Resources from explicit values, else MOTION_ASSETS_* variables, else the demo folders."""
+    storage = storage or environ.get("MOTION_ASSETS_STORAGE", DEFAULT_STORAGE)
+    return {
+        "folders": TokenizerFolders(
+            inference_root=inference_root
+            or environ.get("MOTION_ASSETS_INFERENCE_ROOT", DEFAULT_INFERENCE_ROOT),
+            labelled_root=labelled_root
+            or environ.get("MOTION_ASSETS_LABELLED_ROOT", DEFAULT_LABELLED_ROOT),
+            incoming_root=incoming_root
+            or environ.get("MOTION_ASSETS_INCOMING_ROOT", DEFAULT_INCOMING_ROOT),
+        ),
+        "tables": ParquetTables(base_path=storage),
+    }

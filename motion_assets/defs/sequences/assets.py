@@ -1,0 +1,212 @@
+"""Tokenizer output folders -> the ``code_sequences`` table, its usage and the labelled subset."""
+
+
+import os
+import time
+from collections import Counter
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+from dagster import (
+    AssetExecutionContext,
+    AssetOut,
+    Failure,
+    MaterializeResult,
+    MetadataValue,
+    asset,
+    multi_asset,
+)
+
+from motion_assets.core import plots
+from motion_assets.core.codebook_usage import (
+    code_frequency_table,
+    digit_level_usage,
+    measure_codebook_usage,
+)
+from motion_assets.core.folder_state import folder_fingerprint
+from motion_assets.core.fsq import Codebook
+from motion_assets.core.ingest import IngestResult, read_sequence_folder
+from motion_assets.core.sequence_table import CODE_SEQUENCES_SCHEMA, codes_of
+from motion_assets.defs.partitions import dataset_variants
+from motion_assets.defs.resources import TokenizerFolders
+from motion_assets.defs.sequences import checks
+from motion_assets.defs.sequences.config import IngestConfig, LabelledSequencesConfig
+from motion_assets.defs.ui_metadata import column_schema, image, markdown_table
+
+PREVIEW_COLUMNS = ["sequence_id", "video", "label", "window_count", "codes_per_window", "codes"]
+
+
+def _preview(sequences: pa.Table) -> MetadataValue:
+    frame = sequences.slice(0, 10).select(PREVIEW_COLUMNS).to_pandas()
+    frame["codes"] = [" ".join(map(str, codes[:8])) + " …" for codes in frame["codes"]]
+    return markdown_table(frame)
+
+
+def _ingest_metadata(result: IngestResult, seconds: float) -> dict:
+    sequences = result.sequences
+    ignored_why = Counter(result.ignored.column("why").to_pylist())
+    return {
+        "dagster/row_count": sequences.num_rows,
+        "dagster/column_schema": column_schema(sequences.schema),
+        "preview": _preview(sequences),
+        "rejected_files": result.rejected.num_rows,
+        "ignored_files": result.ignored.num_rows,
+        "ignored_by_reason": markdown_table(
+            pd.DataFrame(ignored_why.most_common(), columns=["why", "files"])),
+        "non_json_files": MetadataValue.json(result.other_files),
+        "duplicate_segments": sequences.num_rows - sequences.column("duplicate_of").null_count,
+        "codes_per_window": MetadataValue.json(
+            sorted(set(sequences.column("codes_per_window").to_pylist()))),
+        "codebook_size": result.codebook.size,
+        "codebook_levels": MetadataValue.json(list(result.codebook.levels or [])),
+        "warnings": MetadataValue.md("\n".join(f"- {w}" for w in result.warnings) or "none"),
+        "seconds": round(seconds, 2),
+        "files_per_second": round(result.files_seen / max(seconds, 1e-9)),
+    }
+
+
+@multi_asset(
+    outs={
+        "code_sequences": AssetOut(
+            io_manager_key="tables", kinds={"parquet"}, group_name="sequences",
+            description="One row per valid code sequence of the variant (see core/sequence_table.py)",
+        ),
+        "rejected_files": AssetOut(
+            io_manager_key="tables", kinds={"parquet"}, group_name="sequences",
+            description="Every file (and .jsonl line) refused as a sequence, with the reason",
+        ),
+    },
+    partitions_def=dataset_variants,
+    check_specs=checks.CHECK_SPECS,
+)
+def code_sequences(context: AssetExecutionContext, config: IngestConfig, folders: TokenizerFolders):
+    variant = context.partition_key
+    root = folders.variant_folder(variant)
+    if not os.path.isdir(root):
+        raise Failure(f"variant folder {root} does not exist (inference_root={folders.inference_root})")
+    fingerprint = folder_fingerprint(root)  # taken first: files landing mid-read trigger a rerun
+    started = time.perf_counter()
+    result = read_sequence_folder(root, config.codebook_settings(variant), workers=config.workers or None)
+    seconds = time.perf_counter() - started
+    for warning in result.warnings:
+        context.log.warning(warning)
+    sequences = result.sequences
+    yield MaterializeResult(
+        asset_key="code_sequences",
+        value=sequences,
+        metadata={**_ingest_metadata(result, seconds), "folder_fingerprint": fingerprint,
+                  "variant_folder": root},
+    )
+    rejected = result.rejected
+    yield MaterializeResult(
+        asset_key="rejected_files",
+        value=rejected,
+        metadata={
+            "dagster/row_count": rejected.num_rows,
+            "by_reason": markdown_table(_reason_counts(rejected), max_rows=20),
+            "listing": markdown_table(rejected.to_pandas(), max_rows=50, max_chars=100),
+        },
+    )
+    sequence_files = len(set(sequences.column("relative_path").to_pylist()))
+    rejected_files = len(set(rejected.column("relative_path").to_pylist()))
+    yield checks.codes_in_range(sequences)
+    yield checks.unique_sequence_ids(sequences)
+    yield checks.rejected_share(sequence_files, rejected_files, config.max_rejected_share)
+    yield checks.no_duplicate_segments(sequences)
+
+
+def _reason_counts(rejected: pa.Table) -> pd.DataFrame:
+    # "code 2048 outside [0, 2048) at window 1, position 3" -> "code ... outside [0, K)"
+    kinds = [reason.split(" at window")[0].split(":")[0] for reason in rejected.column("reason").to_pylist()]
+    return pd.DataFrame(Counter(kinds).most_common(), columns=["reason", "files"])
+
+
+@asset(
+    partitions_def=dataset_variants,
+    io_manager_key="tables",
+    kinds={"parquet"},
+    group_name="sequences",
+    description="Per code id: occurrences and FSQ digits; metadata says how collapsed the codebook is",
+)
+def codebook_usage(code_sequences: pd.DataFrame) -> MaterializeResult:
+    sizes = code_sequences["codebook_size"].unique()
+    size = int(sizes.max())
+    levels = next((tuple(v) for v in code_sequences["codebook_levels"] if v is not None), None)
+    codebook = Codebook(size=size, levels=levels)
+    usage = measure_codebook_usage(codes_of(code_sequences), size)
+    ranked = np.sort(usage.counts)[::-1]
+    ranked = ranked[ranked > 0]
+    lengths = usage.length_histogram()
+    table = code_frequency_table(usage, codebook)
+    return MaterializeResult(
+        value=table,
+        metadata={
+            "dagster/row_count": len(table),
+            "codebook_size": size,
+            "codes_used": usage.codes_used,
+            "usage_share": round(usage.usage_share, 4),
+            "dead_codes": usage.dead_codes,
+            "entropy_bits": round(usage.entropy_bits, 3),
+            "perplexity": round(usage.perplexity, 1),
+            "digit_level_usage": MetadataValue.json(digit_level_usage(usage, codebook)),
+            "top_codes": markdown_table(usage.top_codes(15), max_rows=15),
+            "rank_frequency_plot": image(plots.line_png(
+                {"occurrences": ranked.tolist()}, title="Code frequency by rank",
+                xlabel="rank", ylabel="occurrences", logy=True)),
+            "length_histogram": image(plots.bar_png(
+                lengths.index.tolist(), lengths.tolist(), title="Codes per sequence",
+                ylabel="sequences")),
+        },
+    )
+
+
+@asset(
+    partitions_def=dataset_variants,
+    io_manager_key="tables",
+    kinds={"parquet"},
+    group_name="sequences",
+    description="The hand-labelled subset of the variant, labels merged by the configured map",
+)
+def labelled_sequences(
+    context: AssetExecutionContext, config: LabelledSequencesConfig, folders: TokenizerFolders
+) -> MaterializeResult:
+    variant = context.partition_key
+    root = _labelled_folder(folders.labelled_root, variant, config.shared_labelled_root)
+    if root is None:
+        context.log.warning(f"no labelled folder for {variant} under {folders.labelled_root!r}")
+        empty = CODE_SEQUENCES_SCHEMA.append(pa.field("raw_label", pa.string())).empty_table()
+        return MaterializeResult(value=empty, metadata={"dagster/row_count": 0, "labelled_folder": "none"})
+    result = read_sequence_folder(
+        root, config.codebook_settings(variant), label_depth=config.label_processing.label_depth
+    )
+    sequences = result.sequences
+    raw = sequences.column("label")
+    merged = pa.array([config.label_processing.merge_map.get(v, v) if v else v for v in raw.to_pylist()],
+                      pa.string())
+    sequences = sequences.set_column(sequences.schema.get_field_index("label"), "label", merged)
+    sequences = sequences.append_column("raw_label", raw)
+    counts = pc.value_counts(merged).to_pylist()
+    return MaterializeResult(
+        value=sequences,
+        metadata={
+            "dagster/row_count": sequences.num_rows,
+            "labelled_folder": root,
+            "labels": markdown_table(
+                pd.DataFrame([(c["values"], c["counts"]) for c in counts], columns=["label", "sequences"]),
+                max_rows=50),
+            "rejected_files": result.rejected.num_rows,
+            "rejected_listing": markdown_table(result.rejected.to_pandas(), max_rows=50, max_chars=100),
+            "ignored_files": result.ignored.num_rows,
+            "merge_map": MetadataValue.json(config.label_processing.merge_map),
+        },
+    )
+
+
+def _labelled_folder(labelled_root: str | None, variant: str, shared: bool) -> str | None:
+    """``<labelled_root>/<variant>``, or the root itself in the older shared layout."""
+    if not labelled_root:
+        return None
+    folder = labelled_root if shared else os.path.join(labelled_root, variant)
+    return folder if os.path.isdir(folder) else None

@@ -1,0 +1,54 @@
+"""Checks on an ingested variant; the blocking ones keep a broken folder from training."""
+
+from __future__ import annotations
+
+import pyarrow as pa
+import pyarrow.compute as pc
+from dagster import AssetCheckResult, AssetCheckSeverity, AssetCheckSpec
+
+CODE_SEQUENCES = "code_sequences"
+
+CHECK_SPECS = [
+    AssetCheckSpec("codes_in_range", asset=CODE_SEQUENCES, blocking=True,
+                   description="Every code id lies in [0, codebook_size) of its row"),
+    AssetCheckSpec("unique_sequence_ids", asset=CODE_SEQUENCES, blocking=True,
+                   description="sequence_id is a key"),
+    AssetCheckSpec("rejected_share_below_threshold", asset=CODE_SEQUENCES, blocking=True,
+                   description="Share of sequence files rejected stays under max_rejected_share"),
+    AssetCheckSpec("no_duplicate_segments", asset=CODE_SEQUENCES,
+                   description="Warns when the same segment appears in several files"),
+]
+
+
+def codes_in_range(sequences: pa.Table) -> AssetCheckResult:
+    codes = pc.list_flatten(sequences.column("codes"))
+    row_of_code = pc.list_parent_indices(sequences.column("codes"))
+    limits = pc.take(sequences.column("codebook_size"), row_of_code)
+    bad = pc.sum(pc.or_(pc.less(codes, 0), pc.greater_equal(codes, limits))).as_py() or 0
+    return AssetCheckResult(check_name="codes_in_range", passed=bad == 0,
+                            metadata={"codes_checked": len(codes), "codes_out_of_range": bad})
+
+
+def unique_sequence_ids(sequences: pa.Table) -> AssetCheckResult:
+    distinct = pc.count_distinct(sequences.column("sequence_id")).as_py()
+    return AssetCheckResult(check_name="unique_sequence_ids", passed=distinct == sequences.num_rows,
+                            metadata={"rows": sequences.num_rows, "distinct_ids": distinct})
+
+
+def rejected_share(sequence_files: int, rejected_files: int, threshold: float) -> AssetCheckResult:
+    total = sequence_files + rejected_files
+    share = rejected_files / total if total else 0.0
+    return AssetCheckResult(
+        check_name="rejected_share_below_threshold",
+        passed=share <= threshold and sequence_files > 0,
+        metadata={"rejected_files": rejected_files, "sequence_files": sequence_files,
+                  "rejected_share": share, "threshold": threshold},
+        description=None if sequence_files else "no readable sequence file in the folder",
+    )
+
+
+def no_duplicate_segments(sequences: pa.Table) -> AssetCheckResult:
+    duplicates = sequences.num_rows - sequences.column("duplicate_of").null_count
+    return AssetCheckResult(check_name="no_duplicate_segments", passed=duplicates == 0,
+                            severity=AssetCheckSeverity.WARN,
+                            metadata={"duplicate_segments": duplicates})

@@ -1,0 +1,74 @@
+"""Notice new (and changed) variant folders under the inference root and run them."""
+
+
+import json
+import os
+
+from dagster import (
+    AssetKey,
+    AssetRecordsFilter,
+    DefaultSensorStatus,
+    RunRequest,
+    SensorEvaluationContext,
+    SensorResult,
+    SkipReason,
+    sensor,
+)
+
+from motion_assets.core.folder_state import scan_variant_folders
+from motion_assets.defs.jobs import variant_pipeline
+from motion_assets.defs.partitions import dataset_variants
+from motion_assets.defs.resources import TokenizerFolders
+
+
+def _materialized_fingerprint(context: SensorEvaluationContext, variant: str) -> str | None:
+    """The folder fingerprint recorded by the latest ingest of ``variant`` (any launcher)."""
+    records = context.instance.fetch_materializations(
+        AssetRecordsFilter(asset_key=AssetKey("code_sequences"), asset_partitions=[variant]), limit=1
+    ).records
+    if not records:
+        return None
+    entry = records[0].asset_materialization.metadata.get("folder_fingerprint")
+    return entry.value if entry is not None else None
+
+
+@sensor(
+    job=variant_pipeline,
+    minimum_interval_seconds=60,
+    default_status=DefaultSensorStatus.RUNNING,
+    description="Adds a dataset_variant partition per new folder and runs the variant pipeline; "
+    "reruns a variant whose folder changed when rescan_changed_variants is set",
+)
+def variant_folder_sensor(context: SensorEvaluationContext, folders: TokenizerFolders):
+    root = folders.inference_root
+    if not os.path.isdir(root):
+        return SkipReason(f"inference root {root!r} does not exist")
+    scan = scan_variant_folders(root)
+    cursor = json.loads(context.cursor) if context.cursor else {}
+    seen: dict[str, str] = cursor.get("fingerprints", {})
+    for name, why in scan.refused.items():
+        if name not in cursor.get("refused", {}):
+            context.log.warning(f"folder {name!r} refused as a dataset variant: {why}")
+    known = set(context.instance.get_dynamic_partitions(dataset_variants.name))
+    new_variants = [v for v in scan.fingerprints if v not in known]
+    run_requests = []
+    for variant, fingerprint in scan.fingerprints.items():
+        if seen.get(variant) == fingerprint:
+            continue
+        if variant in seen and not folders.rescan_changed_variants:
+            continue
+        if variant in known and _materialized_fingerprint(context, variant) == fingerprint:
+            continue  # already ingested in this state, e.g. by `motion-assets run`
+        run_requests.append(
+            RunRequest(partition_key=variant, run_key=f"{variant}@{fingerprint}",
+                       tags={"motion_assets/folder_fingerprint": fingerprint})
+        )
+    new_cursor = json.dumps({"fingerprints": scan.fingerprints, "refused": scan.refused}, sort_keys=True)
+    if not run_requests and not new_variants:
+        refused = f"; refused folders: {scan.refused}" if scan.refused else ""
+        return SensorResult(skip_reason=f"no new or changed variant folder{refused}", cursor=new_cursor)
+    return SensorResult(
+        run_requests=run_requests,
+        dynamic_partitions_requests=[dataset_variants.build_add_request(new_variants)] if new_variants else [],
+        cursor=new_cursor,
+    )

@@ -1,0 +1,39 @@
+"""Where tables live: Parquet files at ``<base>/<asset>/<partition>.parquet``.
+
+The base is a local folder by default and any fsspec URL (s3://, gs://) by configuration.
+"""
+
+from __future__ import annotations
+
+import io
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+from dagster import ConfigurableIOManagerFactory, InputContext, OutputContext, UPathIOManager
+from upath import UPath
+
+from motion_assets.core.atomic_write import write_atomically
+
+
+class ParquetTableIOManager(UPathIOManager):
+    """Writes a pyarrow Table or pandas DataFrame atomically; reads back a DataFrame."""
+
+    extension = ".parquet"
+
+    def dump_to_path(self, context: OutputContext, obj, path: UPath) -> None:
+        table = obj if isinstance(obj, pa.Table) else pa.Table.from_pandas(obj, preserve_index=False)
+        write_atomically(path, lambda handle: pq.write_table(table, handle, compression="zstd"))
+
+    def load_from_path(self, context: InputContext, path: UPath) -> pd.DataFrame:
+        with path.open("rb") as handle:
+            return pq.read_table(io.BytesIO(handle.read())).to_pandas()
+
+
+class ParquetTables(ConfigurableIOManagerFactory):
+    """Parquet tables under ``base_path`` (a folder or an fsspec URL)."""
+
+    base_path: str
+
+    def create_io_manager(self, context) -> ParquetTableIOManager:
+        return ParquetTableIOManager(base_path=UPath(self.base_path))
