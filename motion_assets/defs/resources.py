@@ -7,7 +7,7 @@ from collections.abc import Mapping
 
 from dagster import ConfigurableResource
 
-from motion_assets.defs.storage import ParquetTables
+from motion_assets.defs.storage import ModelFiles, ParquetTables
 
 DEFAULT_INFERENCE_ROOT = "data/demo/inference"
 DEFAULT_LABELLED_ROOT = "data/demo/labelled"
@@ -47,4 +47,5 @@ def build_resources(
             or environ.get("MOTION_ASSETS_INCOMING_ROOT", DEFAULT_INCOMING_ROOT),
         ),
         "tables": ParquetTables(base_path=storage),
+        "model_files": ModelFiles(base_path=storage),
     }

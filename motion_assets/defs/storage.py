@@ -37,3 +37,26 @@ class ParquetTables(ConfigurableIOManagerFactory):
 
     def create_io_manager(self, context) -> ParquetTableIOManager:
         return ParquetTableIOManager(base_path=UPath(self.base_path))
+
+
+class ModelFileIOManager(UPathIOManager):
+    """Models travel as bytes (a checkpoint, a bundle): written atomically, never unpickled here."""
+
+    extension = ".bin"
+
+    def dump_to_path(self, context: OutputContext, obj: bytes, path: UPath) -> None:
+        if not isinstance(obj, bytes):
+            raise TypeError(f"model assets must return bytes, got {type(obj).__name__}")
+        write_atomically(path, lambda handle: handle.write(obj))
+
+    def load_from_path(self, context: InputContext, path: UPath) -> bytes:
+        return path.read_bytes()
+
+
+class ModelFiles(ConfigurableIOManagerFactory):
+    """Model files under ``base_path`` (a folder or an fsspec URL)."""
+
+    base_path: str
+
+    def create_io_manager(self, context) -> ModelFileIOManager:
+        return ModelFileIOManager(base_path=UPath(self.base_path))

@@ -1,0 +1,259 @@
+"""Encoder benchmark on a synthetic variant: speed against a padded baseline, and which
+featurizer (each encoder objective, each baseline) gives the best KMeans clusters.
+
+    python benchmarks/encoder_benchmark.py            # 20,000 sequences, several minutes
+    python benchmarks/encoder_benchmark.py --n 3000   # a quick look
+
+Prints figures only; nothing is asserted. Throughput counts real codes (not padding).
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import time
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from sklearn.cluster import KMeans
+from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
+from torch.utils.data import DataLoader, Dataset
+
+from motion_assets.core.encoder import SequenceEmbedConfig, SequenceEncoder
+from motion_assets.core.encoder_training import (
+    EncoderFeaturizer,
+    embed,
+    evaluate,
+    resolve_config,
+    train_encoder,
+)
+from motion_assets.core.featurizers import (
+    BagOfCodesTfidf,
+    CodeNgramTfidf,
+    DigitStatistics,
+    MeanLatent,
+    rows_without_mean_latent,
+)
+from motion_assets.core.length_batches import truncate
+from motion_assets.core.overlap import featurizer_sequences
+from motion_assets.core.sequence_table import unique_sequences
+from motion_assets.core.synthetic.table import synthetic_sequence_table
+
+
+class PaddedCodes(Dataset):
+    """The straightforward way: every sample padded to max_len, one at a time."""
+
+    def __init__(self, sequences, max_len):
+        self.sequences, self.max_len = sequences, max_len
+
+    def __len__(self):
+        return len(self.sequences)
+
+    def __getitem__(self, i):
+        codes = self.sequences[i]
+        tokens = torch.zeros(self.max_len, dtype=torch.long)
+        tokens[: len(codes)] = torch.as_tensor(codes) + 1
+        return tokens, len(codes)
+
+
+def padded_forward(model, tokens, lengths):
+    """The same model run over the whole padded width (no packing, no buckets)."""
+    states, _ = model.rnn(model.embed_tokens(tokens))
+    states = model.dropout(states)
+    valid = torch.arange(tokens.shape[1])[None, :] < lengths[:, None]
+    pooled = (states * valid[..., None]).sum(1) / lengths[:, None]
+    return states, pooled
+
+
+def train_padded(train, val, config, epochs):
+    """Next-code training the straightforward way; the loss ignores padding targets."""
+    torch.manual_seed(config.seed)
+    model = SequenceEncoder(config)
+    optimizer = torch.optim.AdamW(
+        model.parameters(), lr=config.train.lr, weight_decay=config.train.weight_decay
+    )
+    loader = DataLoader(
+        PaddedCodes(train, config.sequence.max_len),
+        batch_size=config.train.batch_size,
+        shuffle=True,
+        generator=torch.Generator().manual_seed(config.seed),
+    )
+    started = time.perf_counter()
+    for _ in range(epochs):
+        model.train()
+        for tokens, lengths in loader:
+            states, _ = padded_forward(model, tokens, lengths)
+            logits = model.head(states[:, :-1])
+            targets = tokens[:, 1:] - 1  # padding becomes -1, ignored
+            loss = F.cross_entropy(
+                logits.reshape(-1, logits.shape[-1]), targets.reshape(-1), ignore_index=-1
+            )
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), config.train.clip_grad_norm)
+            optimizer.step()
+    seconds = time.perf_counter() - started
+    tokens_per_s = epochs * sum(len(s) for s in train) / seconds
+    return model.eval(), tokens_per_s, evaluate(model, val, config)
+
+
+@torch.no_grad()
+def embed_padded(model, sequences, config):
+    loader = DataLoader(
+        PaddedCodes(sequences, config.sequence.max_len), batch_size=config.train.batch_size
+    )
+    model.eval()
+    return np.concatenate([padded_forward(model, t, n)[1].numpy() for t, n in loader])
+
+
+def speed(table, config, epochs):
+    sequences = featurizer_sequences(unique_sequences(table))
+    config = resolve_config(config, sequences)
+    sequences, _ = truncate(sequences, config.sequence.max_len)
+    order = np.random.default_rng(config.seed).permutation(len(sequences))
+    n_val = round(config.train.val_split * len(sequences))
+    val = [sequences[i] for i in order[:n_val]]
+    train = [sequences[i] for i in order[n_val:]]
+    print(
+        f"\n== speed: next-code training, {epochs} epochs on {len(train)} sequences, "
+        f"max_len {config.sequence.max_len}, mean length {np.mean([len(s) for s in train]):.1f}"
+    )
+    rows = {}
+    for batching, precision in (("bucket", "float32"), ("pack", "float32"), ("bucket", "bfloat16")):
+        run = copy.deepcopy(config)
+        run.train.batching, run.train.epochs, run.train.val_split = batching, epochs, 0.0
+        run.train.precision = precision
+        result = train_encoder(train, run)
+        tokens_per_s = np.mean([h["tokens_per_s"] for h in result.history])
+        name = f"project ({batching}{', bf16' if precision == 'bfloat16' else ''})"
+        rows[name] = (result.model, tokens_per_s, evaluate(result.model, val, config))
+    model, tokens_per_s, val_loss = train_padded(train, val, config, epochs)
+    rows["padded baseline"] = (model, tokens_per_s, val_loss)
+    base = rows["padded baseline"][1]
+    print(f"{'implementation':20s} {'tokens/s':>10s} {'ratio':>6s} {'val loss':>9s}")
+    for name, (_, rate, loss) in rows.items():
+        print(f"{name:20s} {rate:10.0f} {rate / base:6.2f} {loss:9.4f}")
+
+    model = rows["project (bucket)"][0]
+    started = time.perf_counter()
+    ours = embed(model, sequences)
+    ours_rate = len(sequences) / (time.perf_counter() - started)
+    started = time.perf_counter()
+    theirs = embed_padded(model, sequences, config)
+    theirs_rate = len(sequences) / (time.perf_counter() - started)
+    same = np.allclose(ours, F.normalize(torch.as_tensor(theirs), dim=1).numpy(), atol=1e-4)
+    model.config.train.precision = "bfloat16"
+    started = time.perf_counter()
+    low = embed(model, sequences)
+    low_rate = len(sequences) / (time.perf_counter() - started)
+    model.config.train.precision = "float32"
+    cosine = float(np.mean(np.sum(low * ours, axis=1)))
+    print(
+        f"embedding: padded baseline {theirs_rate:.0f} seq/s; project {ours_rate:.0f} seq/s "
+        f"({ours_rate / theirs_rate:.1f}x, same vectors: {same}); project bf16 {low_rate:.0f} "
+        f"seq/s ({low_rate / theirs_rate:.1f}x, mean cosine to float32 {cosine:.4f})"
+    )
+
+
+def quality(table, featurizers):
+    known = ~table["is_unknown"].to_numpy()
+    labels = table["action"].to_numpy()[known]
+    k = len(set(labels))
+    print(
+        f"\n== KMeans (k = {k} known actions) on {known.sum()} known-action rows "
+        f"(fit on all {len(table)} rows)"
+    )
+    print(f"{'featurizer':32s} {'ARI':>6s} {'NMI':>6s} {'fit s':>7s}")
+    for label, featurizer in featurizers:
+        started = time.perf_counter()
+        try:
+            features = featurizer.fit(table).transform(table)
+        except ValueError as error:
+            print(f"{label:32s}  n/a: {error}")
+            continue
+        seconds = time.perf_counter() - started
+        predicted = KMeans(k, n_init=4, random_state=0).fit_predict(features[known])
+        ari = adjusted_rand_score(labels, predicted)
+        nmi = normalized_mutual_info_score(labels, predicted)
+        extra = ""
+        result = getattr(featurizer, "result_", None)
+        if result is not None:
+            extra = (
+                f" (epochs {len(result.history)}, best {result.best_epoch}, "
+                f"val {result.history[result.best_epoch - 1]['val_loss']:.3f})"
+            )
+        print(f"{label:32s} {ari:6.3f} {nmi:6.3f} {seconds:7.1f}{extra}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=20_000, help="sequences to generate")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--threads", type=int, default=1, help="torch CPU threads")
+    parser.add_argument("--speed-epochs", type=int, default=2)
+    parser.add_argument("--epochs", type=int, default=20, help="encoder epochs cap (early stop)")
+    parser.add_argument("--d-model", type=int, default=None)
+    parser.add_argument("--only", default="", help="comma-separated encoder label parts")
+    parser.add_argument("--skip", choices=["speed", "quality"], default=None)
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+
+    table = synthetic_sequence_table(args.n, seed=args.seed)
+    table = table[table["duplicate_of"].isna()].reset_index(drop=True)
+    print(
+        f"{len(table)} unique sequences, {table['action'].nunique()} actions, "
+        f"lengths {sorted(table['length'].unique().tolist())}, torch threads {args.threads}"
+    )
+
+    def config(**sections):
+        base = {"seed": args.seed, "train": {"epochs": args.epochs}}
+        if args.d_model:
+            base["model"] = {"d_model": args.d_model}
+        for name, values in sections.items():
+            base[name] = {**base.get(name, {}), **values}
+        return SequenceEmbedConfig.from_dict(base)
+
+    if args.skip != "speed":
+        speed(table, config(), args.speed_epochs)
+    if args.skip == "quality":
+        return
+    baselines = [
+        BagOfCodesTfidf(),
+        BagOfCodesTfidf(remove_overlap=True),
+        CodeNgramTfidf((1, 2)),
+        CodeNgramTfidf((1, 2), remove_overlap=True),
+        CodeNgramTfidf((2, 3)),
+        DigitStatistics(),
+        DigitStatistics(remove_overlap=True),
+    ]
+    if rows_without_mean_latent(table):
+        print("mean_latent: n/a (this variant's files carry no continuous latents)")
+    else:
+        baselines.append(MeanLatent())
+    featurizers = [(f.name, f) for f in baselines]
+    for label, sections, no_overlap in [
+        ("encoder_ntp", {}, False),
+        ("encoder_ntp_no_digits", {"model": {"digit_embedding": False}}, False),
+        (
+            "encoder_mlm_bidirectional",
+            {"objective": {"task": "mlm"}, "model": {"bidirectional": True}},
+            False,
+        ),
+        ("encoder_mlm", {"objective": {"task": "mlm"}}, False),
+        ("encoder_contrastive", {"objective": {"task": "contrastive"}}, False),
+        (
+            "encoder_contrastive_bidirectional",
+            {"objective": {"task": "contrastive"}, "model": {"bidirectional": True}},
+            False,
+        ),
+        ("encoder_contrastive_no_overlap", {"objective": {"task": "contrastive"}}, True),
+    ]:
+        if args.only and not any(word in label for word in args.only.split(",")):
+            continue
+        featurizers.append((label, EncoderFeaturizer(config(**sections), no_overlap)))
+    quality(table, featurizers)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,242 @@
+"""The sequence encoder: code tokens -> embeddings -> LSTM/GRU -> pooled sequence vector.
+
+Codes are shifted by one so token 0 is padding; token ``K + 1`` is the mask token. A code's
+embedding is optionally the sum of an id embedding and one embedding per FSQ digit, so
+neighbouring codes (1161, 1162) start out related and rare ids borrow from common ones.
+The config dataclasses mirror the old tool's sequence_embed.yaml section for section.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
+
+from motion_assets.core.fsq import Codebook
+
+TASKS = ("ntp", "mlm", "contrastive")
+RNN_TYPES = ("lstm", "gru")
+POOLINGS = ("mean", "max", "last")
+
+
+@dataclass
+class SequenceSection:
+    max_len: int | str = "auto"  # an int, or "auto": the max_len_quantile of the lengths
+    pad_id: int = 0  # codes are shifted by one, so padding is always token 0
+    max_len_quantile: float = 0.99
+
+
+@dataclass
+class ModelSection:
+    d_model: int = 128
+    rnn_type: str = "lstm"
+    num_layers: int = 1
+    dropout: float = 0.1
+    bidirectional: bool = False
+    digit_embedding: bool = True  # add per-FSQ-digit embeddings to the id embedding
+    pooling: str = "mean"
+
+
+@dataclass
+class ObjectiveSection:
+    task: str = "ntp"
+    mask_prob: float = 0.15  # mlm: share of codes masked; contrastive: masking augmentation
+    code_dropout: float = 0.1  # contrastive: share of codes dropped from a view
+    crop_min: float = 0.6  # contrastive: a view keeps at least this share of the sequence
+    temperature: float = 0.1  # contrastive: InfoNCE temperature
+
+
+@dataclass
+class TrainSection:
+    batch_size: int = 64
+    epochs: int = 20
+    lr: float = 2e-3
+    weight_decay: float = 0.01
+    clip_grad_norm: float = 1.0
+    val_split: float = 0.1
+    patience: int = 3
+    min_delta: float = 1e-3
+    batching: str = "bucket"  # "bucket": equal-length batches; "pack": random batches, packed
+    device: str = "auto"  # "auto" (cuda if available), "cpu", "cuda", "cuda:1", ...
+    num_threads: int | None = None  # torch CPU threads; None leaves torch's setting alone
+    precision: str = "float32"  # or "bfloat16": autocast, faster on CPUs with AVX512-BF16/AMX
+
+
+@dataclass
+class ExportSection:
+    l2_normalize: bool = True
+    batch_size: int = 512
+
+
+@dataclass
+class SequenceEmbedConfig:
+    seed: int = 0
+    codebook_size: int = 2048
+    codebook_levels: list[int] | None = None  # None: from the table, else the usual levels
+    sequence: SequenceSection = field(default_factory=SequenceSection)
+    model: ModelSection = field(default_factory=ModelSection)
+    objective: ObjectiveSection = field(default_factory=ObjectiveSection)
+    train: TrainSection = field(default_factory=TrainSection)
+    export: ExportSection = field(default_factory=ExportSection)
+
+    def __post_init__(self) -> None:
+        self.validate()
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> SequenceEmbedConfig:
+        """Build from nested plain dicts (YAML, JSON, a checkpoint); unknown keys are refused."""
+        return _from_dict(cls, data or {}, "")
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    def validate(self) -> None:
+        m, o, s, t = self.model, self.objective, self.sequence, self.train
+        _choice("objective.task", o.task, TASKS)
+        _choice("model.rnn_type", m.rnn_type, RNN_TYPES)
+        _choice("model.pooling", m.pooling, POOLINGS)
+        _choice("train.batching", t.batching, ("bucket", "pack"))
+        _choice("train.precision", t.precision, ("float32", "bfloat16"))
+        if o.task == "ntp" and m.bidirectional:
+            raise ValueError(
+                "objective.task 'ntp' needs model.bidirectional: false: a backward direction "
+                "sees the very code it is asked to predict. Use task 'mlm' or 'contrastive' "
+                "for a bidirectional encoder."
+            )
+        if s.pad_id != 0:
+            raise ValueError(
+                f"sequence.pad_id must be 0 (codes are shifted by one), got {s.pad_id}"
+            )
+        if not (s.max_len == "auto" or (isinstance(s.max_len, int) and s.max_len >= 2)):
+            raise ValueError(f"sequence.max_len must be 'auto' or an int >= 2, got {s.max_len!r}")
+        if not 0 < s.max_len_quantile <= 1:
+            raise ValueError(
+                f"sequence.max_len_quantile must be in (0, 1], got {s.max_len_quantile}"
+            )
+        if self.codebook_size < 1 or m.d_model < 1 or m.num_layers < 1:
+            raise ValueError("codebook_size, model.d_model and model.num_layers must be positive")
+        if not 0 <= t.val_split < 1:
+            raise ValueError(f"train.val_split must be in [0, 1), got {t.val_split}")
+        if t.batch_size < 2 and o.task == "contrastive":
+            raise ValueError("contrastive training needs train.batch_size >= 2 (negatives)")
+
+
+def _choice(name: str, value: str, allowed: tuple[str, ...]) -> None:
+    if value not in allowed:
+        raise ValueError(f"{name} must be one of {allowed}, got {value!r}")
+
+
+def _from_dict(cls, data: dict[str, Any], prefix: str):
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    unknown = sorted(set(data) - set(fields))
+    if unknown:
+        raise ValueError(
+            f"unknown config key(s) {[prefix + key for key in unknown]}; "
+            f"allowed under {prefix.rstrip('.') or 'the top level'}: {sorted(fields)}"
+        )
+    kwargs = {}
+    for name, value in data.items():
+        default = fields[name].default_factory  # sections are dataclasses built by a factory
+        if dataclasses.is_dataclass(default):
+            if not isinstance(value, dict):
+                raise ValueError(f"config section {prefix + name!r} must be a mapping")
+            value = _from_dict(default, value, f"{prefix}{name}.")
+        kwargs[name] = value
+    return cls(**kwargs)
+
+
+class SequenceEncoder(nn.Module):
+    """tokens ``[B, L]`` (0 = padding) and lengths ``[B]`` -> states and a pooled vector."""
+
+    def __init__(self, config: SequenceEmbedConfig) -> None:
+        super().__init__()
+        self.config = config
+        m, K = config.model, config.codebook_size
+        self.mask_token = K + 1
+        self.id_embedding = nn.Embedding(K + 2, m.d_model, padding_idx=0)
+        levels = config.codebook_levels if m.digit_embedding else None
+        self.digit_embeddings = nn.ModuleList(
+            # per axis: 0 = padding, 1..L = digit, L + 1 = mask
+            nn.Embedding(level + 2, m.d_model, padding_idx=0)
+            for level in (levels or ())
+        )
+        self.register_buffer("token_digits", _token_digits(K, levels), persistent=False)
+        rnn = nn.LSTM if m.rnn_type == "lstm" else nn.GRU
+        self.rnn = rnn(
+            m.d_model,
+            m.d_model,
+            num_layers=m.num_layers,
+            batch_first=True,
+            dropout=m.dropout if m.num_layers > 1 else 0.0,
+            bidirectional=m.bidirectional,
+        )
+        self.dropout = nn.Dropout(m.dropout)
+        self.embedding_dim = m.d_model * (2 if m.bidirectional else 1)
+        task = config.objective.task
+        if task in ("ntp", "mlm"):  # predicts a code id in [0, K)
+            self.head = nn.Linear(self.embedding_dim, K)
+        else:  # SimCLR-style projection; the pooled vector before it is the embedding
+            self.head = nn.Sequential(
+                nn.Linear(self.embedding_dim, self.embedding_dim),
+                nn.ReLU(),
+                nn.Linear(self.embedding_dim, m.d_model),
+            )
+
+    def embed_tokens(self, tokens: torch.Tensor) -> torch.Tensor:
+        x = self.id_embedding(tokens)
+        if len(self.digit_embeddings):
+            digits = self.token_digits[tokens]
+            for axis, table in enumerate(self.digit_embeddings):
+                x = x + table(digits[..., axis])
+        return self.dropout(x)
+
+    def forward(self, tokens: torch.Tensor, lengths: torch.Tensor):
+        """Returns (states ``[B, L, H]``, zero beyond each length; pooled ``[B, H]``).
+
+        Equal lengths run the RNN directly; mixed lengths are packed, so padding never
+        enters the computation and a sequence's result does not depend on its batch.
+        """
+        x = self.embed_tokens(tokens)
+        width = tokens.shape[1]
+        if bool((lengths == width).all()):
+            states, _ = self.rnn(x)
+        else:
+            packed = pack_padded_sequence(x, lengths.cpu(), batch_first=True, enforce_sorted=False)
+            states, _ = self.rnn(packed)
+            states, _ = pad_packed_sequence(states, batch_first=True, total_length=width)
+        states = self.dropout(states)
+        return states, self.pool(states, lengths)
+
+    def pool(self, states: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+        """Pool over valid steps only."""
+        valid = torch.arange(states.shape[1], device=states.device)[None, :] < lengths[:, None]
+        pooling = self.config.model.pooling
+        if pooling == "mean":
+            summed = (states * valid[..., None]).sum(1)
+            return summed / lengths[:, None].to(states.dtype)
+        if pooling == "max":
+            return states.masked_fill(~valid[..., None], -math.inf).max(1).values
+        last = states[torch.arange(len(states), device=states.device), lengths - 1]
+        if self.config.model.bidirectional:  # the backward direction ends at step 0
+            half = self.config.model.d_model
+            last = torch.cat([last[:, :half], states[:, 0, half:]], dim=1)
+        return last
+
+
+def _token_digits(codebook_size: int, levels: list[int] | None) -> torch.Tensor:
+    """Digit index (0 pad, 1..L digit, L+1 mask) of every token, shape ``[K + 2, axes]``."""
+    if not levels:
+        return torch.zeros(codebook_size + 2, 0, dtype=torch.long)
+    codebook = Codebook(size=codebook_size, levels=tuple(levels))
+    ids = np.arange(codebook_size)
+    fits = ids < codebook.grid_size  # ids beyond the grid (unused) get the mask digit
+    digits = np.tile(np.asarray(levels) + 1, (codebook_size + 2, 1))
+    digits[0] = 0
+    digits[1 : codebook_size + 1][fits] = codebook.digits(ids[fits]) + 1
+    return torch.as_tensor(digits, dtype=torch.long)

@@ -1,0 +1,354 @@
+"""Train the sequence encoder, embed sequences with it, save and load it.
+
+``train_encoder`` reads top to bottom: data, forward, loss, step, evaluate, early stop.
+The checkpoint is plain tensors plus the config as a dict, loaded with
+``torch.load(weights_only=True)``, so loading runs no pickled code.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import time
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import IO, Any
+
+import numpy as np
+import pandas as pd
+import torch
+import torch.nn.functional as F
+
+from motion_assets.core.encoder import SequenceEmbedConfig, SequenceEncoder
+from motion_assets.core.featurizers import table_levels
+from motion_assets.core.fsq import USUAL_LEVELS
+from motion_assets.core.length_batches import (
+    auto_max_len,
+    bucket_batches,
+    random_batches,
+    to_tokens,
+    truncate,
+)
+from motion_assets.core.overlap import featurizer_sequences
+
+CHECKPOINT_FORMAT = "motion_assets.sequence_encoder.v1"
+
+
+@dataclass
+class TrainingResult:
+    model: SequenceEncoder
+    config: SequenceEmbedConfig  # resolved: max_len an int, levels decided
+    history: list[dict[str, float]]  # per epoch: train_loss, val_loss, seconds, tokens_per_s
+    best_epoch: int
+    stopped_early: bool
+    truncated: int  # sequences longer than max_len (their first max_len codes were kept)
+    n_train: int
+    n_val: int
+    device: str
+
+
+def resolve_device(name: str) -> torch.device:
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(name)
+
+
+def resolve_config(
+    config: SequenceEmbedConfig, sequences: Sequence[np.ndarray]
+) -> SequenceEmbedConfig:
+    """Fix what the data decides: ``max_len`` (if "auto") and the FSQ levels (or none)."""
+    config = copy.deepcopy(config)
+    lengths = [len(s) for s in sequences]
+    if min(lengths) < 2:
+        raise ValueError("every sequence needs at least 2 codes to train the encoder")
+    max_id = max(int(s.max()) for s in sequences)
+    if min(int(s.min()) for s in sequences) < 0 or max_id >= config.codebook_size:
+        raise ValueError(
+            f"code ids must lie in [0, codebook_size={config.codebook_size}); "
+            f"found max id {max_id}: set codebook_size to the variant's K"
+        )
+    if config.sequence.max_len == "auto":
+        config.sequence.max_len = auto_max_len(lengths, config.sequence.max_len_quantile)
+    if config.model.digit_embedding:
+        levels = config.codebook_levels or USUAL_LEVELS.get(config.codebook_size)
+        if levels is None or int(np.prod(levels)) <= max_id:
+            warnings.warn(
+                f"digit embeddings switched off: ids up to {max_id} do not fit FSQ levels {levels}",
+                stacklevel=2,
+            )
+            config.model.digit_embedding, levels = False, None
+        config.codebook_levels = [int(v) for v in levels] if levels else None
+    return config
+
+
+def train_encoder(
+    sequences: Sequence[np.ndarray],
+    config: SequenceEmbedConfig,
+    *,
+    log: Callable[[str], None] | None = None,
+) -> TrainingResult:
+    """Train on flat code arrays (ids in ``[0, codebook_size)``); best weights are restored."""
+    t = config.train
+    if t.num_threads:
+        torch.set_num_threads(t.num_threads)
+    config = resolve_config(config, sequences)
+    sequences, truncated = truncate(sequences, config.sequence.max_len)
+    device = resolve_device(t.device)
+    torch.manual_seed(config.seed)
+    rng = np.random.default_rng(config.seed)
+    noise = torch.Generator().manual_seed(config.seed + 1)  # masks and augmentations
+
+    # data: a seeded train/validation split
+    order = rng.permutation(len(sequences))
+    n_val = round(t.val_split * len(sequences))
+    n_val = min(max(n_val, 1 if t.val_split > 0 else 0), len(sequences) - 1)
+    val = [sequences[i] for i in order[:n_val]]
+    train = [sequences[i] for i in order[n_val:]]
+    train_lengths = np.array([len(s) for s in train])
+
+    model = SequenceEncoder(config).to(device)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=t.lr, weight_decay=t.weight_decay)
+    history, best_loss, best_epoch, best_state, bad_epochs = [], np.inf, 0, None, 0
+    stopped_early = False
+    for epoch in range(1, t.epochs + 1):
+        model.train()
+        started, total_loss, total_tokens, n_batches = time.perf_counter(), 0.0, 0, 0
+        if t.batching == "bucket":
+            batches = bucket_batches(train_lengths, t.batch_size, rng)
+        else:
+            batches = random_batches(len(train), t.batch_size, rng)
+        for batch in batches:
+            tokens, lengths = to_tokens([train[i] for i in batch], device)
+            with autocast(model):
+                loss = objective_loss(model, tokens, lengths, noise)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            if t.clip_grad_norm:
+                torch.nn.utils.clip_grad_norm_(model.parameters(), t.clip_grad_norm)
+            optimizer.step()
+            total_loss, n_batches = total_loss + loss.item(), n_batches + 1
+            total_tokens += int(train_lengths[batch].sum())
+        seconds = time.perf_counter() - started
+        val_loss = evaluate(model, val, config) if val else float("nan")
+        history.append(
+            {
+                "epoch": epoch,
+                "train_loss": total_loss / max(n_batches, 1),
+                "val_loss": val_loss,
+                "seconds": seconds,
+                "tokens_per_s": total_tokens / seconds,
+            }
+        )
+        if log:
+            log(f"epoch {epoch}: train {history[-1]['train_loss']:.4f} val {val_loss:.4f}")
+        if not val:
+            best_epoch = epoch
+            continue
+        if val_loss < best_loss - t.min_delta:
+            best_loss, best_epoch, bad_epochs = val_loss, epoch, 0
+            best_state = copy.deepcopy(model.state_dict())
+        else:
+            bad_epochs += 1
+            if bad_epochs >= t.patience:
+                stopped_early = True
+                break
+    if best_state is not None:
+        model.load_state_dict(best_state)
+    model.eval()
+    return TrainingResult(
+        model=model,
+        config=config,
+        history=history,
+        best_epoch=best_epoch,
+        stopped_early=stopped_early,
+        truncated=truncated,
+        n_train=len(train),
+        n_val=len(val),
+        device=str(device),
+    )
+
+
+@torch.no_grad()
+def evaluate(model: SequenceEncoder, sequences: Sequence[np.ndarray], config) -> float:
+    """Mean loss over ``sequences`` with fixed noise, so epochs compare fairly."""
+    model.eval()
+    noise = torch.Generator().manual_seed(config.seed + 2)
+    device = next(model.parameters()).device
+    lengths = np.array([len(s) for s in sequences])
+    total, weight = 0.0, 0
+    for batch in bucket_batches(lengths, config.train.batch_size):
+        tokens, batch_lengths = to_tokens([sequences[i] for i in batch], device)
+        with autocast(model):
+            loss = objective_loss(model, tokens, batch_lengths, noise)
+        total += loss.item() * len(batch)
+        weight += len(batch)
+    return total / weight
+
+
+def autocast(model: SequenceEncoder) -> torch.autocast:
+    """bfloat16 autocast when the config asks for it (train.precision)."""
+    device = next(model.parameters()).device.type
+    enabled = model.config.train.precision == "bfloat16"
+    return torch.autocast(device, dtype=torch.bfloat16, enabled=enabled)
+
+
+def objective_loss(model, tokens, lengths, noise: torch.Generator) -> torch.Tensor:
+    task = model.config.objective.task
+    if task == "ntp":
+        return ntp_loss(model, tokens, lengths)
+    if task == "mlm":
+        return mlm_loss(model, tokens, lengths, noise)
+    return contrastive_loss(model, tokens, lengths, noise)
+
+
+def ntp_loss(model, tokens, lengths) -> torch.Tensor:
+    """Cross-entropy of code t+1 predicted from the (unidirectional) state at step t."""
+    states, _ = model(tokens, lengths)
+    valid = _valid(lengths - 1, tokens.shape[1] - 1)
+    logits = model.head(states[:, :-1][valid])
+    return F.cross_entropy(logits, tokens[:, 1:][valid] - 1)
+
+
+def mlm_loss(model, tokens, lengths, noise) -> torch.Tensor:
+    """Cross-entropy of masked codes (at least one per sequence) from their context."""
+    valid = _valid(lengths, tokens.shape[1])
+    masked = (_rand(tokens.shape, noise, tokens.device) < model.config.objective.mask_prob) & valid
+    forced = (_rand(lengths.shape, noise, tokens.device) * lengths).long()
+    masked[torch.arange(len(tokens), device=tokens.device), forced] = True
+    states, _ = model(tokens.masked_fill(masked, model.mask_token), lengths)
+    return F.cross_entropy(model.head(states[masked]), tokens[masked] - 1)
+
+
+def contrastive_loss(model, tokens, lengths, noise) -> torch.Tensor:
+    """InfoNCE: two augmented views of a sequence attract, the batch's other views repel."""
+    o = model.config.objective
+    views = [augment(tokens, lengths, o, model.mask_token, noise) for _ in range(2)]
+    z = torch.cat([F.normalize(model.head(model(*view)[1]), dim=1) for view in views])
+    similarity = z @ z.T / o.temperature
+    similarity.fill_diagonal_(float("-inf"))
+    n = len(tokens)
+    partner = torch.cat([torch.arange(n, 2 * n), torch.arange(n)]).to(tokens.device)
+    return F.cross_entropy(similarity, partner)
+
+
+def augment(tokens, lengths, objective, mask_token: int, noise: torch.Generator):
+    """A view: a contiguous crop, then code dropout, then masking. Equal lengths stay equal."""
+    device, n = tokens.device, len(tokens)
+    share = objective.crop_min + (1 - objective.crop_min) * _rand((1,), noise, device)
+    crop = torch.clamp(torch.round(share * lengths).long(), min=2).minimum(lengths)
+    start = (_rand((n,), noise, device) * (lengths - crop + 1)).long()
+    width = int(crop.max())
+    index = (start[:, None] + torch.arange(width, device=device)).clamp(max=tokens.shape[1] - 1)
+    valid = _valid(crop, width)
+    view = tokens.gather(1, index) * valid
+    # code dropout: keep a random subset of each crop, in order
+    keep = torch.clamp(crop - torch.round(objective.code_dropout * crop).long(), min=2)
+    scores = _rand((n, width), noise, device).masked_fill(~valid, 2.0)
+    rank = scores.argsort(1).argsort(1)
+    position = torch.arange(width, device=device).expand(n, width)
+    kept_first = torch.where(rank < keep[:, None], position, position + width).argsort(1)
+    width = int(keep.max())
+    view = view.gather(1, kept_first[:, :width]) * _valid(keep, width)
+    masked = (_rand(view.shape, noise, device) < objective.mask_prob) & (view > 0)
+    return view.masked_fill(masked, mask_token), keep
+
+
+def _valid(lengths: torch.Tensor, width: int) -> torch.Tensor:
+    return torch.arange(width, device=lengths.device)[None, :] < lengths[:, None]
+
+
+def _rand(shape, noise: torch.Generator, device) -> torch.Tensor:
+    # drawn on the CPU from our own generator: the same noise on every device
+    return torch.rand(shape, generator=noise).to(device)
+
+
+@torch.inference_mode()
+def embed(
+    model: SequenceEncoder,
+    sequences: Sequence[np.ndarray],
+    *,
+    batch_size: int | None = None,
+) -> np.ndarray:
+    """Pooled sequence vectors ``[N, H]`` float32, in input order; batched by length.
+
+    Sequences are cut to the model's ``max_len`` as in training; vectors are L2-normalized
+    when the config's ``export.l2_normalize`` says so.
+    """
+    config = model.config
+    if not isinstance(config.sequence.max_len, int):
+        raise TypeError("the model's config has no resolved max_len; train or load it first")
+    sequences, _ = truncate(sequences, config.sequence.max_len)
+    for codes in sequences:
+        if len(codes) and (codes.min() < 0 or codes.max() >= config.codebook_size):
+            raise ValueError(f"code ids must lie in [0, {config.codebook_size})")
+    model.eval()
+    device = next(model.parameters()).device
+    lengths = np.array([len(s) for s in sequences])
+    if (lengths < 1).any():
+        raise ValueError("cannot embed an empty sequence")
+    out = np.empty((len(sequences), model.embedding_dim), dtype=np.float32)
+    for batch in bucket_batches(lengths, batch_size or config.export.batch_size):
+        tokens, batch_lengths = to_tokens([sequences[i] for i in batch], device)
+        with autocast(model):
+            pooled = model(tokens, batch_lengths)[1].float()
+        if config.export.l2_normalize:
+            pooled = F.normalize(pooled, dim=1)
+        out[batch] = pooled.float().cpu().numpy()
+    return out
+
+
+def save_encoder(model: SequenceEncoder, target: str | IO[bytes]) -> None:
+    """Write weights and the config (a plain dict): nothing executable."""
+    state = {k: v.detach().cpu() for k, v in model.state_dict().items()}
+    torch.save(
+        {"format": CHECKPOINT_FORMAT, "config": model.config.to_dict(), "state": state}, target
+    )
+
+
+def load_encoder(source: str | IO[bytes], device: str = "auto") -> SequenceEncoder:
+    """Rebuild a saved encoder; ``torch.load(weights_only=True)`` runs no pickled code."""
+    checkpoint: dict[str, Any] = torch.load(source, map_location="cpu", weights_only=True)
+    if checkpoint.get("format") != CHECKPOINT_FORMAT:
+        raise ValueError(f"not a {CHECKPOINT_FORMAT} checkpoint: {checkpoint.get('format')!r}")
+    model = SequenceEncoder(SequenceEmbedConfig.from_dict(checkpoint["config"]))
+    model.load_state_dict(checkpoint["state"])
+    return model.to(resolve_device(device)).eval()
+
+
+class EncoderFeaturizer:
+    """The learned encoder behind the featurizer protocol: fit = train, transform = embed."""
+
+    def __init__(self, config: SequenceEmbedConfig | None = None, remove_overlap: bool = False):
+        self.config = config or SequenceEmbedConfig()
+        self.remove_overlap = remove_overlap
+        self.model_: SequenceEncoder | None = None
+        self.result_: TrainingResult | None = None
+
+    @property
+    def name(self) -> str:
+        suffix = "_no_overlap" if self.remove_overlap else ""
+        return f"encoder_{self.config.objective.task}{suffix}"
+
+    @classmethod
+    def from_model(cls, model: SequenceEncoder, remove_overlap: bool = False) -> EncoderFeaturizer:
+        featurizer = cls(model.config, remove_overlap)
+        featurizer.model_ = model
+        return featurizer
+
+    def fit(self, table: pd.DataFrame) -> EncoderFeaturizer:
+        config = self.config
+        if config.codebook_levels is None:
+            levels = table_levels(table)
+            config = dataclasses.replace(config, codebook_levels=list(levels) if levels else None)
+        self.result_ = train_encoder(featurizer_sequences(table, self.remove_overlap), config)
+        self.model_ = self.result_.model
+        return self
+
+    def transform(self, table: pd.DataFrame) -> np.ndarray:
+        if self.model_ is None:
+            raise RuntimeError(f"{self.name} is not fitted: call fit(table) first")
+        return embed(self.model_, featurizer_sequences(table, self.remove_overlap))
+
+    def fit_transform(self, table: pd.DataFrame) -> np.ndarray:
+        return self.fit(table).transform(table)

@@ -1,0 +1,172 @@
+"""The learned sequence encoder, its embedding table, and the bag-of-codes baselines."""
+
+import hashlib
+import io
+import time
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
+
+from motion_assets.core import plots
+from motion_assets.core.encoder import SequenceEmbedConfig
+from motion_assets.core.encoder_training import (
+    EncoderFeaturizer,
+    load_encoder,
+    save_encoder,
+    train_encoder,
+)
+from motion_assets.core.feature_tables import dense_column, embedding_table, sparse_columns
+from motion_assets.core.featurizers import (
+    BagOfCodesTfidf,
+    CodeNgramTfidf,
+    DigitStatistics,
+    MeanLatent,
+    rows_without_mean_latent,
+    table_levels,
+)
+from motion_assets.core.overlap import featurizer_sequences
+from motion_assets.core.sequence_table import unique_sequences
+from motion_assets.defs.config_mirror import dagster_config_for, to_core
+from motion_assets.defs.partitions import dataset_variants
+from motion_assets.defs.ui_metadata import column_schema, image, markdown_table
+
+SequenceEmbedRunConfig = dagster_config_for(SequenceEmbedConfig)
+
+
+def content_hash(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _training_config(config, table: pd.DataFrame) -> SequenceEmbedConfig:
+    """The configured values, with K and the FSQ levels taken from the data."""
+    core = to_core(config, SequenceEmbedConfig)
+    core.codebook_size = int(table["codebook_size"].max())
+    if core.codebook_levels is None:
+        levels = table_levels(table)
+        core.codebook_levels = list(levels) if levels else None
+    return core
+
+
+@asset(
+    partitions_def=dataset_variants,
+    io_manager_key="model_files",
+    kinds={"pytorch"},
+    group_name="encoder",
+    description="LSTM/GRU sequence encoder trained on the variant's unique code sequences",
+)
+def sequence_encoder(
+    context: AssetExecutionContext, config: SequenceEmbedRunConfig, code_sequences: pd.DataFrame
+) -> MaterializeResult:
+    training = unique_sequences(code_sequences)
+    training = training[training["length"] >= 2]
+    core_config = _training_config(config, training)
+    started = time.perf_counter()
+    result = train_encoder(featurizer_sequences(training), core_config, log=context.log.info)
+    seconds = time.perf_counter() - started
+    buffer = io.BytesIO()
+    save_encoder(result.model, buffer)
+    checkpoint = buffer.getvalue()
+    history = result.history
+    best = history[result.best_epoch - 1]
+    return MaterializeResult(
+        value=checkpoint,
+        metadata={
+            "content_hash": content_hash(checkpoint),
+            "objective": result.config.objective.task,
+            "rnn": f"{result.config.model.rnn_type} x{result.config.model.num_layers}"
+            f"{' bidirectional' if result.config.model.bidirectional else ''}",
+            "parameters": sum(p.numel() for p in result.model.parameters()),
+            "training_sequences": result.n_train,
+            "validation_sequences": result.n_val,
+            "epochs_run": len(history),
+            "best_epoch": result.best_epoch,
+            "best_val_loss": best["val_loss"],
+            "stopped_early": result.stopped_early,
+            "max_len": result.config.sequence.max_len,
+            "truncated_sequences": result.truncated,
+            "digit_embedding": result.config.model.digit_embedding,
+            "device": result.device,
+            "seconds": round(seconds, 1),
+            "tokens_per_second": round(float(np.mean([h["tokens_per_s"] for h in history]))),
+            "training_curve": image(plots.line_png(
+                {"train": [h["train_loss"] for h in history], "validation": [h["val_loss"] for h in history]},
+                title=f"{result.config.objective.task} loss", xlabel="epoch", ylabel="loss")),
+            "config": MetadataValue.json(result.config.to_dict()),
+        },
+    )
+
+
+@asset(
+    partitions_def=dataset_variants,
+    io_manager_key="tables",
+    kinds={"parquet"},
+    group_name="encoder",
+    description="One embedding per code_sequences row (sequence_id, embedding float32[H])",
+)
+def sequence_embeddings(code_sequences: pd.DataFrame, sequence_encoder: bytes) -> MaterializeResult:
+    model = load_encoder(io.BytesIO(sequence_encoder))
+    started = time.perf_counter()
+    vectors = EncoderFeaturizer.from_model(model).transform(code_sequences)
+    seconds = time.perf_counter() - started
+    table = embedding_table(code_sequences["sequence_id"], vectors)
+    norms = np.linalg.norm(vectors, axis=1) if len(vectors) else np.zeros(1)
+    return MaterializeResult(
+        value=table,
+        metadata={
+            "dagster/row_count": table.num_rows,
+            "dagster/column_schema": column_schema(table.schema),
+            "shape": MetadataValue.json(list(vectors.shape)),
+            "l2_normalized": model.config.export.l2_normalize,
+            "norm_min": float(norms.min()),
+            "norm_max": float(norms.max()),
+            "encoder_hash": content_hash(sequence_encoder),
+            "device": str(next(model.parameters()).device),
+            "sequences_per_second": round(len(vectors) / max(seconds, 1e-9)),
+        },
+    )
+
+
+def _baseline_featurizers(table: pd.DataFrame) -> list:
+    featurizers = [BagOfCodesTfidf(), CodeNgramTfidf(ngram_range=(1, 2))]
+    if table_levels(table):
+        featurizers.append(DigitStatistics())
+    if len(table) and not rows_without_mean_latent(table):
+        featurizers.append(MeanLatent())
+    return featurizers
+
+
+@asset(
+    partitions_def=dataset_variants,
+    io_manager_key="tables",
+    kinds={"parquet"},
+    group_name="encoder",
+    description="Baseline features per sequence: bag-of-codes and code n-gram TF-IDF (sparse "
+    "index/value lists), FSQ digit statistics and mean latent (dense, where available)",
+)
+def baseline_features(context: AssetExecutionContext, code_sequences: pd.DataFrame) -> MaterializeResult:
+    columns = {"sequence_id": pa.array(code_sequences["sequence_id"].tolist(), pa.string())}
+    summary = []
+    training = unique_sequences(code_sequences)
+    for featurizer in _baseline_featurizers(code_sequences):
+        started = time.perf_counter()
+        matrix = featurizer.fit(training).transform(code_sequences)
+        if hasattr(matrix, "tocsr"):
+            columns[f"{featurizer.name}_indices"], columns[f"{featurizer.name}_values"] = sparse_columns(matrix)
+            density = matrix.nnz / max(matrix.shape[0] * matrix.shape[1], 1)
+        else:
+            columns[featurizer.name] = dense_column(matrix)
+            density = 1.0
+        summary.append((featurizer.name, matrix.shape[1], round(density, 4),
+                        round(time.perf_counter() - started, 2)))
+    if not any(name == "mean_latent" for name, *_ in summary):
+        context.log.info(f"mean_latent skipped: {len(rows_without_mean_latent(code_sequences))} rows carry no latents")
+    table = pa.table(columns)
+    return MaterializeResult(
+        value=table,
+        metadata={
+            "dagster/row_count": table.num_rows,
+            "featurizers": markdown_table(pd.DataFrame(summary, columns=["featurizer", "dims", "density", "seconds"])),
+        },
+    )
