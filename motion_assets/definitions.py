@@ -2,6 +2,9 @@
 
 from dagster import Definitions, load_assets_from_modules
 
+from motion_assets.defs.clustering import assets as cluster_assets
+from motion_assets.defs.clustering import pictures as cluster_pictures
+from motion_assets.defs.clustering import quality as cluster_quality
 from motion_assets.defs.encoder import assets as encoder_assets
 from motion_assets.defs.jobs import variant_pipeline
 from motion_assets.defs.resources import build_resources
@@ -9,7 +12,9 @@ from motion_assets.defs.sequences import assets as sequence_assets
 from motion_assets.defs.sequences.sensors import variant_folder_sensor
 
 # Unbound asset definitions, for in-process materialization with explicit resources.
-ASSETS = load_assets_from_modules([sequence_assets, encoder_assets])
+ASSETS = load_assets_from_modules(
+    [sequence_assets, encoder_assets, cluster_assets, cluster_quality, cluster_pictures]
+)
 
 defs = Definitions(
     assets=ASSETS,

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 
 from dagster import ConfigurableResource
 
-from motion_assets.defs.storage import ModelFiles, ParquetTables
+from motion_assets.defs.storage import ModelFiles, ParquetTables, PreviousTables
 
 DEFAULT_INFERENCE_ROOT = "data/demo/inference"
 DEFAULT_LABELLED_ROOT = "data/demo/labelled"
@@ -48,4 +48,5 @@ def build_resources(
         ),
         "tables": ParquetTables(base_path=storage),
         "model_files": ModelFiles(base_path=storage),
+        "previous_tables": PreviousTables(base_path=storage),
     }

@@ -10,7 +10,13 @@ import io
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
-from dagster import ConfigurableIOManagerFactory, InputContext, OutputContext, UPathIOManager
+from dagster import (
+    ConfigurableIOManagerFactory,
+    ConfigurableResource,
+    InputContext,
+    OutputContext,
+    UPathIOManager,
+)
 from upath import UPath
 
 from motion_assets.core.atomic_write import write_atomically
@@ -60,3 +66,16 @@ class ModelFiles(ConfigurableIOManagerFactory):
 
     def create_io_manager(self, context) -> ModelFileIOManager:
         return ModelFileIOManager(base_path=UPath(self.base_path))
+
+
+class PreviousTables(ConfigurableResource):
+    """Read-only view of what an asset wrote last time (e.g. to keep cluster ids stable)."""
+
+    base_path: str
+
+    def read(self, asset: str, partition: str) -> pd.DataFrame | None:
+        path = UPath(self.base_path) / asset / f"{partition}{ParquetTableIOManager.extension}"
+        if not path.exists():
+            return None
+        with path.open("rb") as handle:
+            return pq.read_table(io.BytesIO(handle.read())).to_pandas()

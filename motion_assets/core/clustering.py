@@ -1,0 +1,104 @@
+"""Clusterers with one small protocol: ``fit``, ``predict``, ``predict_proba``, ``assign``.
+
+- ``fit(features)`` learns clusters; afterwards ``labels_`` and ``training_assignments_``.
+- ``predict(features)`` -> (n,) int cluster ids, -1 for noise (HDBSCAN only).
+- ``predict_proba(features)`` -> (n, n_clusters_) soft membership (columns = cluster ids).
+- ``assign(features)`` -> :class:`Assignments` for new points: the one predict path that
+  batch and online scoring share.
+
+Two HDBSCAN probabilities are kept apart: *membership strength* (``probabilities_`` /
+approximate_predict: how deep inside its own cluster a point sits, 0 for noise) is the
+``probability`` of an assignment; *soft membership* (membership vectors: how much a point
+belongs to each cluster) is ``predict_proba``. For the GMM both are the posterior.
+
+Outlier scores, all in [0, 1], higher = more unusual:
+- HDBSCAN: GLOSH (``outlier_scores_`` / ``approximate_predict_scores``).
+- GMM: the share of training points with a higher log-likelihood than this point
+  (1 = less likely than every training point).
+- KMeans: the share of the cluster's training members closer to its centroid.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+from motion_assets.core.cluster_assignments import NOISE, Assignments, Clusterer
+from motion_assets.core.cluster_ids import relabel
+from motion_assets.core.clusterers import (
+    BayesGmmClusterer,
+    HdbscanClusterer,
+    KMeansClusterer,
+    choose_covariance,
+)
+from motion_assets.core.clustering_config import (
+    BayesGmmConfig,
+    FeaturePreprocessingConfig,
+    HdbscanConfig,
+    KMeansConfig,
+)
+from motion_assets.core.reduction import Preprocessor
+
+__all__ = ["NOISE", "Assignments", "BayesGmmClusterer", "ClusterPipeline", "Clusterer",
+           "HdbscanClusterer", "KMeansClusterer", "choose_covariance", "make_clusterer"]
+
+
+# ----------------------------------------------------------------------------- pipeline
+
+
+class ClusterPipeline:
+    """Preprocessing + a clusterer behind the same protocol: what a scoring bundle stores."""
+
+    def __init__(self, preprocessor: Preprocessor, clusterer: Clusterer) -> None:
+        self.preprocessor = preprocessor
+        self.clusterer = clusterer
+
+    @property
+    def name(self) -> str:
+        return self.clusterer.name  # type: ignore[attr-defined]
+
+    @property
+    def probability_threshold(self) -> float:
+        return self.clusterer.probability_threshold
+
+    def fit(self, features) -> ClusterPipeline:
+        self.clusterer.fit(self.preprocessor.fit_transform(features))
+        self.n_clusters_ = self.clusterer.n_clusters_
+        self.renumber({c: c for c in range(self.n_clusters_)})
+        return self
+
+    def renumber(self, mapping: dict[int, int]) -> ClusterPipeline:
+        """Report clusters under stable ids (clusterer id -> id, see cluster_ids.py) from now
+        on, in training assignments and predictions alike; noise stays -1."""
+        self.cluster_ids_ = {int(k): int(v) for k, v in mapping.items()}
+        self.training_assignments_ = self._renumbered(self.clusterer.training_assignments_)
+        self.labels_ = self.training_assignments_.cluster
+        return self
+
+    def _renumbered(self, assignments: Assignments) -> Assignments:
+        return dataclasses.replace(assignments, cluster=relabel(assignments.cluster, self.cluster_ids_))
+
+    def transform(self, features) -> np.ndarray:
+        return self.preprocessor.transform(features)
+
+    def predict(self, features) -> np.ndarray:
+        return relabel(self.clusterer.predict(self.transform(features)), self.cluster_ids_)
+
+    def predict_proba(self, features) -> np.ndarray:
+        """Soft membership ``(n, n_clusters_)``; column j is the clusterer's cluster j, whose
+        stable id is ``cluster_ids_[j]``."""
+        return self.clusterer.predict_proba(self.transform(features))
+
+    def assign(self, features) -> Assignments:
+        return self._renumbered(self.clusterer.assign(self.transform(features)))
+
+
+def make_clusterer(kind: str, config: HdbscanConfig | BayesGmmConfig | KMeansConfig | None = None,
+                   preprocessing: FeaturePreprocessingConfig | None = None) -> ClusterPipeline:
+    """``kind`` in {"hdbscan", "bayes_gmm", "kmeans"}; default configs where None."""
+    kinds = {"hdbscan": HdbscanClusterer, "bayes_gmm": BayesGmmClusterer,
+             "kmeans": KMeansClusterer}
+    if kind not in kinds:
+        raise ValueError(f"unknown clusterer {kind!r}; expected one of {sorted(kinds)}")
+    return ClusterPipeline(Preprocessor(preprocessing), kinds[kind](config))  # type: ignore[arg-type]

@@ -1,0 +1,62 @@
+"""2-D UMAP of the embeddings, and the pictures users look at in the UI."""
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+from dagster import MaterializeResult, asset
+
+from motion_assets.core.cluster_plots import cluster_scatter_png, label_scatter_png
+from motion_assets.core.clustering_config import UmapConfig
+from motion_assets.core.feature_tables import matrix_of
+from motion_assets.core import projection
+from motion_assets.defs.clustering.config import UmapRunConfig
+from motion_assets.defs.config_mirror import to_core
+from motion_assets.defs.partitions import dataset_variants
+from motion_assets.defs.ui_metadata import image
+
+
+@asset(
+    partitions_def=dataset_variants,
+    io_manager_key="tables",
+    kinds={"parquet"},
+    group_name="clustering",
+    description="2-D UMAP coordinates per sequence (fit on a sample when large, the rest transformed)",
+)
+def umap_projection(config: UmapRunConfig, sequence_embeddings: pd.DataFrame) -> MaterializeResult:
+    fit = projection.umap_projection(matrix_of(sequence_embeddings), to_core(config, UmapConfig))
+    fitted = np.zeros(len(sequence_embeddings), dtype=bool)
+    fitted[fit.fitted_rows] = True
+    table = pa.table({
+        "sequence_id": sequence_embeddings["sequence_id"].astype(str).tolist(),
+        "x": fit.coordinates[:, 0], "y": fit.coordinates[:, 1], "fitted": fitted,
+    })
+    return MaterializeResult(value=table, metadata={"dagster/row_count": table.num_rows,
+                                                    "fitted_points": int(fitted.sum())})
+
+
+@asset(
+    partitions_def=dataset_variants,
+    io_manager_key="tables",
+    kinds={"parquet"},
+    group_name="clustering",
+    description="UMAP pictures coloured by HDBSCAN cluster (noise grey), GMM cluster and label "
+    "where known; shown in the UI, and kept as PNG bytes in the table",
+)
+def cluster_plots(umap_projection: pd.DataFrame, hdbscan_clusters: pd.DataFrame,
+                  bayes_gmm_clusters: pd.DataFrame, code_sequences: pd.DataFrame) -> MaterializeResult:
+    coordinates = umap_projection[["x", "y"]].to_numpy()
+    pictures = {
+        "hdbscan": cluster_scatter_png(coordinates, hdbscan_clusters["cluster"].to_numpy(),
+                                       title="HDBSCAN clusters (noise grey)"),
+        "bayes_gmm": cluster_scatter_png(coordinates, bayes_gmm_clusters["cluster"].to_numpy(),
+                                         title="Bayesian GMM clusters"),
+    }
+    labels = code_sequences["label"]
+    if labels.notna().any():
+        pictures["labels"] = label_scatter_png(coordinates, labels.fillna("(unlabelled)").to_numpy(),
+                                               title="labels", unknown_label="(unlabelled)")
+    table = pa.table({"plot": list(pictures), "png": pa.array(list(pictures.values()), pa.binary())})
+    return MaterializeResult(
+        value=table,
+        metadata={f"{name}_plot": image(png, name) for name, png in pictures.items()},
+    )

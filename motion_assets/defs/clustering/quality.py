@@ -1,0 +1,75 @@
+"""How good the clusterings are: internal metrics, stability, and agreement with labels."""
+
+import numpy as np
+import pandas as pd
+from dagster import AssetExecutionContext, AssetIn, MaterializeResult, MetadataValue, asset
+
+from motion_assets.core.cluster_metrics import internal_metrics, label_metrics, stability
+from motion_assets.core.clustering import make_clusterer
+from motion_assets.core.feature_tables import matrix_of
+from motion_assets.defs.model_records import load_recorded_model
+from motion_assets.defs.partitions import dataset_variants
+from motion_assets.defs.ui_metadata import markdown_table
+
+STABILITY_RESAMPLES = 3
+STABILITY_MAX_POINTS = 5000  # refits are the cost: subsample big variants first
+
+
+def _stability(pipeline, features: np.ndarray, labels: np.ndarray, seed: int = 0):
+    rows = np.arange(len(features))
+    if len(rows) > STABILITY_MAX_POINTS:
+        rows = np.sort(np.random.default_rng(seed).choice(len(rows), STABILITY_MAX_POINTS, replace=False))
+    kind, settings = pipeline.clusterer.name, pipeline.clusterer.config
+    return stability(features[rows], lambda: make_clusterer(kind, settings, pipeline.preprocessor.config),
+                     labels[rows], n_resamples=STABILITY_RESAMPLES)
+
+
+@asset(
+    partitions_def=dataset_variants,
+    io_manager_key="tables",
+    kinds={"parquet"},
+    group_name="clustering",
+    ins={"hdbscan_model": AssetIn(), "bayes_gmm_model": AssetIn()},
+    description="Per clusterer: silhouette, Calinski-Harabasz, Davies-Bouldin, DBCV, noise share, "
+    "bootstrap stability, and label agreement where the variant's files carry labels",
+)
+def cluster_quality(
+    context: AssetExecutionContext,
+    code_sequences: pd.DataFrame,
+    sequence_embeddings: pd.DataFrame,
+    hdbscan_clusters: pd.DataFrame,
+    bayes_gmm_clusters: pd.DataFrame,
+    hdbscan_model: bytes,
+    bayes_gmm_model: bytes,
+) -> MaterializeResult:
+    fitted = code_sequences["duplicate_of"].isna().to_numpy()
+    features = matrix_of(sequence_embeddings)[fitted]
+    labels = code_sequences["label"].to_numpy()[fitted]
+    labelled = pd.notna(labels)
+    rows, per_cluster = [], []
+    for name, table, model_bytes in (("hdbscan", hdbscan_clusters, hdbscan_model),
+                                     ("bayes_gmm", bayes_gmm_clusters, bayes_gmm_model)):
+        pipeline = load_recorded_model(context, f"{name}_model", model_bytes)
+        clusters = table["cluster"].to_numpy()[fitted]
+        row = {"clusterer": name, **internal_metrics(pipeline.transform(features), clusters)}
+        summary, clusters_stability = _stability(pipeline, features, clusters)
+        row.update(summary)
+        per_cluster.append(clusters_stability.assign(clusterer=name))
+        if labelled.sum() >= 2:
+            row.update({f"label_{k}": v for k, v in label_metrics(labels[labelled], clusters[labelled]).items()})
+        rows.append(row)
+    quality = pd.DataFrame(rows)
+    shown = quality[[c for c in quality.columns if not c.startswith("label_") or c in
+                     ("label_ari", "label_nmi", "label_purity", "label_accuracy")]].round(3)
+    return MaterializeResult(
+        value=quality,
+        metadata={
+            "dagster/row_count": len(quality),
+            "metrics": markdown_table(shown.T.reset_index(), max_rows=40),
+            "stability_per_cluster": markdown_table(pd.concat(per_cluster).round(3), max_rows=60),
+            "labelled_sequences_in_variant": int(labelled.sum()),
+            "note": MetadataValue.md("Internal metrics are computed on non-noise points in the "
+                                     "clusterer's preprocessed space; stability = ARI/Jaccard of "
+                                     f"{STABILITY_RESAMPLES} refits on 80% subsamples."),
+        },
+    )
