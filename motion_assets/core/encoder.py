@@ -228,6 +228,82 @@ class SequenceEncoder(nn.Module):
             last = torch.cat([last[:, :half], states[:, 0, half:]], dim=1)
         return last
 
+    @torch.no_grad()
+    def input_gate_tables(self) -> list[tuple[torch.Tensor, torch.Tensor, torch.Tensor]]:
+        """Per direction of a one-layer RNN: (input gates of every token ``[K + 2, G]``,
+        ``W_hh^T`` ``[H, G]``, the hidden bias left inside the recurrence ``[G]``).
+
+        The first layer's input projection depends on the token alone, so inference can look
+        it up instead of computing it per step. LSTM tanh rows are doubled, so one sigmoid
+        serves all four gates (tanh(x) = 2 sigmoid(2x) - 1; torch's CPU tanh is slow).
+        """
+        if self.rnn.num_layers != 1:
+            raise ValueError("input gate tables need a one-layer RNN")
+        x = self.embed_tokens(torch.arange(len(self.token_digits), device=self.token_digits.device))
+        H, lstm = self.rnn.hidden_size, isinstance(self.rnn, nn.LSTM)
+        tables = []
+        for suffix in ("_l0", "_l0_reverse")[: 1 + self.rnn.bidirectional]:
+            w_ih, w_hh, b_ih, b_hh = (
+                getattr(self.rnn, name + suffix)
+                for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
+            )
+            gates, w_hh_t, inner = torch.addmm(b_ih, x, w_ih.T), w_hh.T.clone(), b_hh.clone()
+            if lstm:  # the hidden bias simply adds; double the g rows (tanh via sigmoid)
+                gates += b_hh
+                gates[:, 2 * H : 3 * H] *= 2
+                w_hh_t[:, 2 * H : 3 * H] *= 2
+                inner.zero_()
+            else:  # GRU: r and z biases add; b_hn stays inside r * (W_hn h + b_hn)
+                gates[:, : 2 * H] += b_hh[: 2 * H]
+                inner[: 2 * H] = 0
+            tables.append((gates.contiguous(), w_hh_t.contiguous(), inner))
+        return tables
+
+    @torch.no_grad()
+    def pool_equal_lengths(self, tokens: torch.Tensor, tables) -> torch.Tensor:
+        """Pooled ``[B, H]`` of equal-length, unpadded ``tokens`` ``[B, L]`` in eval mode.
+
+        Equal to ``forward(tokens, lengths)[1]`` within float rounding; ``tables`` come from
+        ``input_gate_tables()``. A plain step loop: with the input projection looked up, it
+        does half the work of ``nn.LSTM``/``nn.GRU`` per step.
+        """
+        steps = tokens.T.contiguous()
+        pooled = [
+            self._pool_direction(steps.flip(0) if direction else steps, *table)
+            for direction, table in enumerate(tables)
+        ]
+        return pooled[0] if len(pooled) == 1 else torch.cat(pooled, dim=1)
+
+    def _pool_direction(self, steps, gate_table, w_hh_t, inner) -> torch.Tensor:
+        H, pooling = self.rnn.hidden_size, self.config.model.pooling
+        lstm = isinstance(self.rnn, nn.LSTM)
+        h = gate_table.new_zeros(steps.shape[1], H)
+        c, total, top = torch.zeros_like(h), torch.zeros_like(h), None
+        gates = gate_table.new_empty(steps.shape[1], gate_table.shape[1])
+        for token_ids in steps:
+            torch.index_select(gate_table, 0, token_ids, out=gates)
+            if lstm:
+                gates.addmm_(h, w_hh_t).sigmoid_()
+                i, f, g, o = gates.chunk(4, 1)
+                c.mul_(f).addcmul_(i, g.mul_(2).sub_(1))
+                h = _tanh(c).mul_(o)
+            else:
+                hidden = torch.addmm(inner, h, w_hh_t)
+                r, z = gates[:, : 2 * H].add_(hidden[:, : 2 * H]).sigmoid_().chunk(2, 1)
+                n = _tanh(gates[:, 2 * H :].addcmul_(r, hidden[:, 2 * H :]))
+                h = torch.addcmul(n, z, h - n)
+            if pooling == "mean":
+                total += h
+            elif pooling == "max":
+                top = h.clone() if top is None else torch.maximum(top, h, out=top)
+        if pooling == "mean":
+            return total / len(steps)
+        return top if pooling == "max" else h  # last: the final state of this direction
+
+
+def _tanh(x: torch.Tensor) -> torch.Tensor:
+    return x.mul(2).sigmoid_().mul_(2).sub_(1)
+
 
 def _token_digits(codebook_size: int, levels: list[int] | None) -> torch.Tensor:
     """Digit index (0 pad, 1..L digit, L+1 mask) of every token, shape ``[K + 2, axes]``."""

@@ -21,6 +21,7 @@ import torch
 import torch.nn.functional as F
 
 from motion_assets.core.encoder import SequenceEmbedConfig, SequenceEncoder
+from motion_assets.core.encoder_objectives import objective_loss
 from motion_assets.core.featurizers import table_levels
 from motion_assets.core.fsq import USUAL_LEVELS
 from motion_assets.core.length_batches import (
@@ -193,76 +194,6 @@ def autocast(model: SequenceEncoder) -> torch.autocast:
     return torch.autocast(device, dtype=torch.bfloat16, enabled=enabled)
 
 
-def objective_loss(model, tokens, lengths, noise: torch.Generator) -> torch.Tensor:
-    task = model.config.objective.task
-    if task == "ntp":
-        return ntp_loss(model, tokens, lengths)
-    if task == "mlm":
-        return mlm_loss(model, tokens, lengths, noise)
-    return contrastive_loss(model, tokens, lengths, noise)
-
-
-def ntp_loss(model, tokens, lengths) -> torch.Tensor:
-    """Cross-entropy of code t+1 predicted from the (unidirectional) state at step t."""
-    states, _ = model(tokens, lengths)
-    valid = _valid(lengths - 1, tokens.shape[1] - 1)
-    logits = model.head(states[:, :-1][valid])
-    return F.cross_entropy(logits, tokens[:, 1:][valid] - 1)
-
-
-def mlm_loss(model, tokens, lengths, noise) -> torch.Tensor:
-    """Cross-entropy of masked codes (at least one per sequence) from their context."""
-    valid = _valid(lengths, tokens.shape[1])
-    masked = (_rand(tokens.shape, noise, tokens.device) < model.config.objective.mask_prob) & valid
-    forced = (_rand(lengths.shape, noise, tokens.device) * lengths).long()
-    masked[torch.arange(len(tokens), device=tokens.device), forced] = True
-    states, _ = model(tokens.masked_fill(masked, model.mask_token), lengths)
-    return F.cross_entropy(model.head(states[masked]), tokens[masked] - 1)
-
-
-def contrastive_loss(model, tokens, lengths, noise) -> torch.Tensor:
-    """InfoNCE: two augmented views of a sequence attract, the batch's other views repel."""
-    o = model.config.objective
-    views = [augment(tokens, lengths, o, model.mask_token, noise) for _ in range(2)]
-    z = torch.cat([F.normalize(model.head(model(*view)[1]), dim=1) for view in views])
-    similarity = z @ z.T / o.temperature
-    similarity.fill_diagonal_(float("-inf"))
-    n = len(tokens)
-    partner = torch.cat([torch.arange(n, 2 * n), torch.arange(n)]).to(tokens.device)
-    return F.cross_entropy(similarity, partner)
-
-
-def augment(tokens, lengths, objective, mask_token: int, noise: torch.Generator):
-    """A view: a contiguous crop, then code dropout, then masking. Equal lengths stay equal."""
-    device, n = tokens.device, len(tokens)
-    share = objective.crop_min + (1 - objective.crop_min) * _rand((1,), noise, device)
-    crop = torch.clamp(torch.round(share * lengths).long(), min=2).minimum(lengths)
-    start = (_rand((n,), noise, device) * (lengths - crop + 1)).long()
-    width = int(crop.max())
-    index = (start[:, None] + torch.arange(width, device=device)).clamp(max=tokens.shape[1] - 1)
-    valid = _valid(crop, width)
-    view = tokens.gather(1, index) * valid
-    # code dropout: keep a random subset of each crop, in order
-    keep = torch.clamp(crop - torch.round(objective.code_dropout * crop).long(), min=2)
-    scores = _rand((n, width), noise, device).masked_fill(~valid, 2.0)
-    rank = scores.argsort(1).argsort(1)
-    position = torch.arange(width, device=device).expand(n, width)
-    kept_first = torch.where(rank < keep[:, None], position, position + width).argsort(1)
-    width = int(keep.max())
-    view = view.gather(1, kept_first[:, :width]) * _valid(keep, width)
-    masked = (_rand(view.shape, noise, device) < objective.mask_prob) & (view > 0)
-    return view.masked_fill(masked, mask_token), keep
-
-
-def _valid(lengths: torch.Tensor, width: int) -> torch.Tensor:
-    return torch.arange(width, device=lengths.device)[None, :] < lengths[:, None]
-
-
-def _rand(shape, noise: torch.Generator, device) -> torch.Tensor:
-    # drawn on the CPU from our own generator: the same noise on every device
-    return torch.rand(shape, generator=noise).to(device)
-
-
 @torch.inference_mode()
 def embed(
     model: SequenceEncoder,
@@ -288,10 +219,17 @@ def embed(
     if (lengths < 1).any():
         raise ValueError("cannot embed an empty sequence")
     out = np.empty((len(sequences), model.embedding_dim), dtype=np.float32)
+    # buckets have no padding; on the CPU in float32 a one-layer RNN runs from a token table
+    tables = None
+    if device.type == "cpu" and config.train.precision == "float32" and model.rnn.num_layers == 1:
+        tables = model.input_gate_tables()
     for batch in bucket_batches(lengths, batch_size or config.export.batch_size):
         tokens, batch_lengths = to_tokens([sequences[i] for i in batch], device)
-        with autocast(model):
-            pooled = model(tokens, batch_lengths)[1].float()
+        if tables is not None:
+            pooled = model.pool_equal_lengths(tokens, tables)
+        else:
+            with autocast(model):
+                pooled = model(tokens, batch_lengths)[1].float()
         if config.export.l2_normalize:
             pooled = F.normalize(pooled, dim=1)
         out[batch] = pooled.float().cpu().numpy()

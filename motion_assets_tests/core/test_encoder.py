@@ -7,6 +7,7 @@ import pytest
 import torch
 
 from motion_assets.core.encoder import SequenceEmbedConfig, SequenceEncoder
+from motion_assets.core.encoder_objectives import head_cross_entropy
 from motion_assets.core.encoder_training import (
     embed,
     load_encoder,
@@ -90,6 +91,46 @@ def test_padding_does_not_change_an_embedding(task, bidirectional, pooling):
     model.config.export.l2_normalize = False
     np.testing.assert_allclose(embed(model, sequences), torch.stack(alone).numpy(), atol=1e-5)
     assert np.allclose(np.linalg.norm(bucketed, axis=1), 1.0, atol=1e-5)
+
+
+@pytest.mark.parametrize(
+    "rnn_type,task,bidirectional,pooling",
+    [
+        ("lstm", "ntp", False, "mean"),
+        ("gru", "ntp", False, "mean"),
+        ("lstm", "mlm", True, "max"),
+        ("gru", "mlm", True, "last"),
+        ("lstm", "ntp", False, "last"),
+    ],
+)
+def test_the_token_table_recurrence_matches_the_plain_forward(
+    rnn_type, task, bidirectional, pooling
+):
+    torch.manual_seed(0)
+    config = tiny_config(
+        objective={"task": task},
+        model={"rnn_type": rnn_type, "bidirectional": bidirectional, "pooling": pooling},
+    )
+    model = SequenceEncoder(resolve_config(config, patterned_sequences())).eval()
+    tokens, lengths = to_tokens([s[:12] for s in patterned_sequences(8) if len(s) >= 12])
+    with torch.no_grad():
+        plain = model(tokens, lengths)[1]
+    fast = model.pool_equal_lengths(tokens, model.input_gate_tables())
+    torch.testing.assert_close(fast, plain, atol=1e-5, rtol=1e-5)
+
+
+def test_the_fused_output_layer_gives_the_loss_and_gradients_of_cross_entropy():
+    torch.manual_seed(0)
+    head = torch.nn.Linear(16, 300)
+    inputs = torch.randn(700, 16, requires_grad=True)  # several chunks and a ragged last one
+    targets = torch.randint(0, 300, (700,))
+    fused = head_cross_entropy(head, inputs, targets)
+    fused_grads = torch.autograd.grad(fused, [inputs, head.weight, head.bias])
+    plain = torch.nn.functional.cross_entropy(head(inputs), targets)
+    plain_grads = torch.autograd.grad(plain, [inputs, head.weight, head.bias])
+    torch.testing.assert_close(fused, plain)
+    for a, b in zip(fused_grads, plain_grads):
+        torch.testing.assert_close(a, b, atol=1e-6, rtol=1e-5)
 
 
 def test_checkpoint_round_trips_without_pickled_code():
