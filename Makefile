@@ -25,7 +25,7 @@ test: install  ## the whole test suite, offline, on data the tests generate
 
 ui: install  ## the Dagster UI (and daemon: sensors) on the demo folders
 	mkdir -p $(DAGSTER_HOME)
-	$(BIN)/dg dev -w workspace.yaml
+	VIRTUAL_ENV=$(CURDIR)/$(VENV) $(BIN)/dg dev -w workspace.yaml
 
 clean:
 	rm -rf data .dagster_home

@@ -1,4 +1,8 @@
-"""configs/*.yaml -> Dagster run config for the selected assets."""
+"""configs/*.yaml -> Dagster run config for the selected assets.
+
+Each file mirrors a core config dataclass; values are validated by that dataclass (clear
+messages for unknown keys) before they become run config.
+"""
 
 from __future__ import annotations
 
@@ -6,14 +10,28 @@ import os
 
 import yaml
 
-# asset (op) name -> (file, section or None for the whole file) pieces merged into its config
-CONFIG_SOURCES: dict[str, list[tuple[str, str | None]]] = {
-    "code_sequences": [("ingest.yaml", None)],
-    "labelled_sequences": [("ingest.yaml", None), ("eval_config.yaml", "label_processing")],
+from motion_assets.core.clustering_config import ClusteringPipelineConfig, UmapConfig
+from motion_assets.core.encoder import SequenceEmbedConfig
+from motion_assets.defs.config_mirror import as_run_config
+
+CLUSTERING_FILES = ("hdbscan_config.yaml", "bayes_gmm_config.yaml", "eval_config.yaml")
+
+# op name -> (files deep-merged in order, section path within them, core dataclass or None)
+CONFIG_SOURCES: dict[str, tuple[tuple[str, ...], tuple[str, ...], type | None]] = {
+    "code_sequences": (("ingest.yaml",), (), None),
+    "labelled_sequences": (("ingest.yaml", "eval_config.yaml"), (), None),
+    "sequence_encoder": (("sequence_embed.yaml",), (), SequenceEmbedConfig),
+    "hdbscan_clusters": (("hdbscan_config.yaml",), (), ClusteringPipelineConfig),
+    "bayes_gmm_clusters": (("bayes_gmm_config.yaml",), (), ClusteringPipelineConfig),
+    "labelled_evaluation": (CLUSTERING_FILES, (), ClusteringPipelineConfig),
+    "umap_projection": (("eval_config.yaml",), ("visualization", "umap"), UmapConfig),
 }
+# keys of eval_config.yaml that labelled_sequences takes (the rest is for the evaluation)
+LABELLED_SEQUENCES_KEYS = ("label_processing",)
+INGEST_KEYS = ("default_codebook_size", "variant_codebooks", "max_rejected_share", "workers")
 
 
-def _load(path: str) -> dict:
+def load_yaml(path: str) -> dict:
     with open(path) as handle:
         loaded = yaml.safe_load(handle) or {}
     if not isinstance(loaded, dict):
@@ -21,25 +39,42 @@ def _load(path: str) -> dict:
     return loaded
 
 
+def deep_merge(base: dict, extra: dict) -> dict:
+    merged = dict(base)
+    for key, value in extra.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = deep_merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _op_config(folder: str, op_name: str) -> dict:
+    files, section, dataclass_type = CONFIG_SOURCES[op_name]
+    config: dict = {}
+    for file_name in files:
+        path = os.path.join(folder, file_name)
+        if os.path.exists(path):
+            config = deep_merge(config, load_yaml(path))
+    for key in section:
+        config = config.get(key, {})
+    if op_name == "labelled_sequences":
+        config = {k: v for k, v in config.items() if k in INGEST_KEYS + LABELLED_SEQUENCES_KEYS}
+        processing = config.get("label_processing", {})
+        config["label_processing"] = {k: v for k, v in processing.items() if k in ("merge_map", "label_depth")}
+    if dataclass_type is not None:
+        config = as_run_config(dataclass_type.from_dict(config))
+    return config
+
+
 def run_config_from_folder(folder: str, op_names: set[str], merge_map: dict | None = None) -> dict:
     """Op config for ``op_names`` from the YAML files in ``folder`` (missing files: defaults)."""
     ops: dict[str, dict] = {}
-    for op_name, sources in CONFIG_SOURCES.items():
-        if op_name not in op_names:
-            continue
-        config: dict = {}
-        for file_name, section in sources:
-            path = os.path.join(folder, file_name)
-            if not os.path.exists(path):
-                continue
-            loaded = _load(path)
-            if section is None:
-                config.update(loaded)
-            elif section in loaded:
-                config[section] = loaded[section]
+    for op_name in sorted(op_names & set(CONFIG_SOURCES)):
+        config = _op_config(folder, op_name)
         if merge_map and op_name == "labelled_sequences":
             processing = config.setdefault("label_processing", {})
             processing["merge_map"] = {**processing.get("merge_map", {}), **merge_map}
         if config:
             ops[op_name] = {"config": config}
-    return {"ops": ops} if ops else {}
+    return {"ops": ops}

@@ -45,6 +45,9 @@ def _variants(args) -> list[str]:
 def run(args) -> int:
     os.environ.setdefault("DAGSTER_HOME", os.path.abspath(DEFAULT_DAGSTER_HOME))
     os.makedirs(os.environ["DAGSTER_HOME"], exist_ok=True)
+    instance_yaml = os.path.join(os.environ["DAGSTER_HOME"], "dagster.yaml")
+    if not os.path.exists(instance_yaml):
+        open(instance_yaml, "w").close()  # embedded defaults: SQLite storage in DAGSTER_HOME
     if not os.path.isdir(args.inference_root):
         print(f"error: inference root {args.inference_root} does not exist", file=sys.stderr)
         return 2
@@ -76,6 +79,8 @@ def run(args) -> int:
     run_config = run_config_from_folder(
         args.configs, {key.to_user_string() for key in selected}, merge_map
     )
+    # progress: our own lines plus the assets' info logs (epochs...), not Dagster's debug events
+    run_config["loggers"] = {"console": {"config": {"log_level": "INFO"}}}
     instance = DagsterInstance.get()
     known = set(instance.get_dynamic_partitions(dataset_variants.name))
     instance.add_dynamic_partitions(dataset_variants.name, [v for v in variants if v not in known])

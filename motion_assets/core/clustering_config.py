@@ -255,10 +255,12 @@ class VisualizationConfig(ConfigSection):
 
 @dataclass(frozen=True)
 class LabelProcessingConfig(ConfigSection):
-    """``merge_map``: raw label -> merged label (e.g. every ``videos_nok_*`` -> ``nok``)."""
+    """``merge_map``: raw label -> merged label (e.g. every ``videos_nok_*`` -> ``nok``);
+    ``label_depth``: which folder level below the labelled folder names the label."""
 
     section: ClassVar[str] = "label_processing"
     merge_map: dict[str, str] = field(default_factory=dict)
+    label_depth: int = 0  # folder level below the labelled folder whose name is the label
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,11 @@
 from dagster import Config
 from pydantic import Field
 
+from motion_assets.core.clustering_config import LabelProcessingConfig
 from motion_assets.core.reader import CodebookSettings
+from motion_assets.defs.config_mirror import dagster_config_for
+
+LabelProcessing = dagster_config_for(LabelProcessingConfig)
 
 
 class VariantCodebook(Config):
@@ -34,15 +38,6 @@ class IngestConfig(Config):
             configured_levels=tuple(declared.codebook_levels) if declared.codebook_levels else None,
             default_size=self.default_codebook_size,
         )
-
-
-class LabelProcessing(Config):
-    label_depth: int = Field(
-        0, description="Folder level below the labelled folder whose name is the label"
-    )
-    merge_map: dict[str, str] = Field(
-        default_factory=dict, description="Raw label folder -> label (e.g. videos_ok -> ok)"
-    )
 
 
 class LabelledSequencesConfig(IngestConfig):
