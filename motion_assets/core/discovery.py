@@ -100,23 +100,39 @@ def list_sequence_files(root: str, *, label_depth: int | None = None) -> FolderL
                 if not entry.name.startswith("."):
                     stack.append(parts)
                 continue
-            name = entry.name
-            if not name.endswith(SEQUENCE_SUFFIXES) or name.startswith("."):
-                listing.other_files[os.path.splitext(name)[1] or "(none)"] += 1
-                continue
-            relative_path = "/".join(parts)
-            why = _ignored_reason(name, parts, sibling_dirs)
-            if why:
-                listing.ignored.append((relative_path, why))
-                continue
-            listing.candidates.append(
-                CandidateFile(
-                    relative_path=relative_path,
-                    video=_video_of(parts),
-                    label=_label_of(parts, label_depth),
-                    declared=name.endswith(".json") and _is_declared(name, parts),
-                )
-            )
+            _classify(listing, parts, sibling_dirs, label_depth)
     listing.candidates.sort(key=lambda candidate: candidate.relative_path)
     listing.ignored.sort()
+    return listing
+
+
+def _classify(listing: FolderListing, parts: tuple[str, ...], sibling_dirs: set[str],
+              label_depth: int | None) -> None:
+    name = parts[-1]
+    if not name.endswith(SEQUENCE_SUFFIXES) or name.startswith("."):
+        listing.other_files[os.path.splitext(name)[1] or "(none)"] += 1
+        return
+    relative_path = "/".join(parts)
+    why = _ignored_reason(name, parts, sibling_dirs)
+    if why:
+        listing.ignored.append((relative_path, why))
+        return
+    listing.candidates.append(
+        CandidateFile(
+            relative_path=relative_path,
+            video=_video_of(parts),
+            label=_label_of(parts, label_depth),
+            declared=name.endswith(".json") and _is_declared(name, parts),
+        )
+    )
+
+
+def list_given_files(root: str, relative_paths: list[str]) -> FolderListing:
+    """Classify chosen files below ``root`` by the same rules as a folder walk."""
+    listing = FolderListing()
+    for relative_path in sorted(set(relative_paths)):
+        parts = tuple(part for part in relative_path.replace(os.sep, "/").split("/") if part)
+        parent = os.path.join(root, *parts[:-1])
+        sibling_dirs = {"json"} if os.path.isdir(os.path.join(parent, "json")) else set()
+        _classify(listing, parts, sibling_dirs, None)
     return listing

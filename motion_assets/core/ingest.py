@@ -17,7 +17,12 @@ import numpy as np
 import orjson
 import pyarrow as pa
 
-from motion_assets.core.discovery import CandidateFile, list_sequence_files
+from motion_assets.core.discovery import (
+    CandidateFile,
+    FolderListing,
+    list_given_files,
+    list_sequence_files,
+)
 from motion_assets.core.fsq import Codebook
 from motion_assets.core.reader import (
     CodebookSettings,
@@ -53,7 +58,7 @@ class IngestResult:
         return len(files) + self.ignored.num_rows
 
 
-def sequence_id_for(relative_path: str, line: int | None) -> str:
+def sequence_id_for(relative_path: str, line: int | None = None) -> str:
     for suffix in (".codes.json", ".json", ".jsonl"):
         if relative_path.endswith(suffix):
             relative_path = relative_path[: -len(suffix)]
@@ -233,7 +238,18 @@ def read_sequence_folder(
 
     ``workers``: processes for parsing (default: the CPU count, used only for big folders).
     """
-    listing = list_sequence_files(root, label_depth=label_depth)
+    return read_listing(root, list_sequence_files(root, label_depth=label_depth), settings, workers)
+
+
+def read_sequence_paths(root: str, relative_paths: list[str], settings: CodebookSettings) -> IngestResult:
+    """Read chosen files below ``root`` (e.g. new files to score) by the same rules."""
+    return read_listing(root, list_given_files(root, relative_paths), settings, workers=1)
+
+
+def read_listing(
+    root: str, listing: FolderListing, settings: CodebookSettings, workers: int | None = None
+) -> IngestResult:
+    """Parse and validate the candidates of a listing; rows sorted by sequence_id."""
     candidates = listing.candidates
     workers = workers or os.cpu_count() or 1
     if workers > 1 and len(candidates) >= PARALLEL_MIN_FILES:
