@@ -6,19 +6,23 @@ from motion_assets.defs.clustering import assets as cluster_assets
 from motion_assets.defs.clustering import pictures as cluster_pictures
 from motion_assets.defs.clustering import quality as cluster_quality
 from motion_assets.defs.encoder import assets as encoder_assets
-from motion_assets.defs.jobs import variant_pipeline
+from motion_assets.defs.evaluation import assets as evaluation_assets
+from motion_assets.defs.jobs import score_sequences_job, variant_pipeline
 from motion_assets.defs.resources import build_resources
+from motion_assets.defs.scoring import assets as scoring_assets
+from motion_assets.defs.scoring.sensors import new_tokenizer_output_sensor
 from motion_assets.defs.sequences import assets as sequence_assets
 from motion_assets.defs.sequences.sensors import variant_folder_sensor
 
 # Unbound asset definitions, for in-process materialization with explicit resources.
 ASSETS = load_assets_from_modules(
-    [sequence_assets, encoder_assets, cluster_assets, cluster_quality, cluster_pictures]
+    [sequence_assets, encoder_assets, cluster_assets, cluster_quality, cluster_pictures,
+     evaluation_assets, scoring_assets]
 )
 
 defs = Definitions(
     assets=ASSETS,
-    jobs=[variant_pipeline],
-    sensors=[variant_folder_sensor],
+    jobs=[variant_pipeline, score_sequences_job],
+    sensors=[variant_folder_sensor, new_tokenizer_output_sensor],
     resources=build_resources(),
 )

@@ -105,13 +105,15 @@ def run(args) -> int:
 
 
 def _print_failure(result, variant: str) -> None:
+    from dagster import AssetCheckSeverity
+
     for event in result.all_events:
         if event.is_step_failure:
             error = event.step_failure_data.error
             print(f"FAILED {variant} at {event.step_key}: {error.message.strip() if error else ''}",
                   file=sys.stderr)
     for evaluation in result.get_asset_check_evaluations():
-        if not evaluation.passed:
+        if not evaluation.passed and evaluation.severity == AssetCheckSeverity.ERROR:
             print(f"check failed {variant}: {evaluation.asset_check_key.to_user_string()} "
                   f"{ {k: v.value for k, v in evaluation.metadata.items()} }", file=sys.stderr)
 

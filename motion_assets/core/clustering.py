@@ -93,6 +93,15 @@ class ClusterPipeline:
     def assign(self, features) -> Assignments:
         return self._renumbered(self.clusterer.assign(self.transform(features)))
 
+    def assign_with_soft_membership(self, features) -> tuple[Assignments, np.ndarray, np.ndarray]:
+        """Assignments, soft membership ``(n, n_clusters_)`` and the stable id of each
+        soft-membership column, from one preprocessing pass."""
+        reduced = self.transform(features)
+        column_ids = np.array([self.cluster_ids_.get(j, j) for j in range(self.n_clusters_)],
+                              dtype=np.int64)
+        return (self._renumbered(self.clusterer.assign(reduced)),
+                self.clusterer.predict_proba(reduced), column_ids)
+
 
 def make_clusterer(kind: str, config: HdbscanConfig | BayesGmmConfig | KMeansConfig | None = None,
                    preprocessing: FeaturePreprocessingConfig | None = None) -> ClusterPipeline:

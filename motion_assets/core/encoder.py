@@ -228,6 +228,24 @@ class SequenceEncoder(nn.Module):
             last = torch.cat([last[:, :half], states[:, 0, half:]], dim=1)
         return last
 
+    def train(self, mode: bool = True):
+        if mode:
+            self._gate_tables = None  # the weights are about to change
+        return super().train(mode)
+
+    def load_state_dict(self, *args, **kwargs):
+        self._gate_tables = None
+        return super().load_state_dict(*args, **kwargs)
+
+    def cached_input_gate_tables(self) -> list[tuple[torch.Tensor, torch.Tensor, torch.Tensor]]:
+        """:meth:`input_gate_tables`, computed once per set of weights in eval mode (scoring
+        one sequence at a time would otherwise rebuild the K x 4H table on every call)."""
+        if self.training:
+            return self.input_gate_tables()
+        if getattr(self, "_gate_tables", None) is None:
+            self._gate_tables = self.input_gate_tables()
+        return self._gate_tables
+
     @torch.no_grad()
     def input_gate_tables(self) -> list[tuple[torch.Tensor, torch.Tensor, torch.Tensor]]:
         """Per direction of a one-layer RNN: (input gates of every token ``[K + 2, G]``,

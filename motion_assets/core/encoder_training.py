@@ -222,7 +222,7 @@ def embed(
     # buckets have no padding; on the CPU in float32 a one-layer RNN runs from a token table
     tables = None
     if device.type == "cpu" and config.train.precision == "float32" and model.rnn.num_layers == 1:
-        tables = model.input_gate_tables()
+        tables = model.cached_input_gate_tables()
     for batch in bucket_batches(lengths, batch_size or config.export.batch_size):
         tokens, batch_lengths = to_tokens([sequences[i] for i in batch], device)
         if tables is not None:

@@ -3,6 +3,13 @@ from dagster import AssetSelection, define_asset_job
 # Everything computed per variant from its folder; online scores come from the scoring job.
 variant_pipeline = define_asset_job(
     "variant_pipeline",
-    selection=AssetSelection.groups("sequences", "encoder", "clustering"),
+    selection=AssetSelection.groups("sequences", "encoder", "clustering", "evaluation")
+    | AssetSelection.assets("scoring_bundle"),
     description="Ingest a dataset variant and compute everything derived from it",
+)
+
+score_sequences_job = define_asset_job(
+    "score_sequences",
+    selection=AssetSelection.assets("online_scores"),
+    description="Score new files of a variant with its latest scoring bundle",
 )

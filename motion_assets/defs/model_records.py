@@ -1,20 +1,25 @@
-"""What the instance recorded about a model file: its content hash, checked before loading."""
+"""What the instance recorded about an asset's latest materialization of a partition:
+the content hash of a model file (checked before loading), a folder fingerprint, ..."""
 
-from dagster import AssetExecutionContext, AssetKey, AssetRecordsFilter
+from dagster import AssetExecutionContext, AssetKey, AssetRecordsFilter, DagsterInstance
 
 from motion_assets.core.verified_pickle import loads_verified
 
 
-def recorded_content_hash(context: AssetExecutionContext, asset: str) -> str | None:
-    """The ``content_hash`` of the latest materialization of ``asset`` for this partition."""
-    records = context.instance.fetch_materializations(
-        AssetRecordsFilter(asset_key=AssetKey(asset), asset_partitions=[context.partition_key]),
-        limit=1,
+def latest_metadata(instance: DagsterInstance, asset: str, partition: str) -> dict | None:
+    """Metadata values of the latest materialization of ``asset`` for ``partition``, or None."""
+    records = instance.fetch_materializations(
+        AssetRecordsFilter(asset_key=AssetKey(asset), asset_partitions=[partition]), limit=1
     ).records
     if not records:
         return None
-    entry = records[0].asset_materialization.metadata.get("content_hash")
-    return entry.value if entry is not None else None
+    return {key: entry.value for key, entry in records[0].asset_materialization.metadata.items()}
+
+
+def recorded_content_hash(context: AssetExecutionContext, asset: str) -> str | None:
+    """The ``content_hash`` recorded by the latest materialization of ``asset`` here."""
+    metadata = latest_metadata(context.instance, asset, context.partition_key) or {}
+    return metadata.get("content_hash")
 
 
 def load_recorded_model(context: AssetExecutionContext, asset: str, data: bytes):

@@ -27,6 +27,13 @@ class TokenizerFolders(ConfigurableResource):
         return os.path.join(self.inference_root, variant)
 
 
+class IncomingWatch(ConfigurableResource):
+    """How the scoring sensor batches new files."""
+
+    batch_size: int = 200  # files per scoring run
+    settle_seconds: float = 10.0  # a file younger than this may still be being written
+
+
 def build_resources(
     *,
     inference_root: str | None = None,
@@ -49,4 +56,5 @@ def build_resources(
         "tables": ParquetTables(base_path=storage),
         "model_files": ModelFiles(base_path=storage),
         "previous_tables": PreviousTables(base_path=storage),
+        "incoming_watch": IncomingWatch(),
     }

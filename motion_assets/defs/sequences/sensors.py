@@ -5,8 +5,6 @@ import json
 import os
 
 from dagster import (
-    AssetKey,
-    AssetRecordsFilter,
     DefaultSensorStatus,
     RunRequest,
     SensorEvaluationContext,
@@ -17,19 +15,9 @@ from dagster import (
 
 from motion_assets.core.folder_state import scan_variant_folders
 from motion_assets.defs.jobs import variant_pipeline
+from motion_assets.defs.model_records import latest_metadata
 from motion_assets.defs.partitions import dataset_variants
 from motion_assets.defs.resources import TokenizerFolders
-
-
-def _materialized_fingerprint(context: SensorEvaluationContext, variant: str) -> str | None:
-    """The folder fingerprint recorded by the latest ingest of ``variant`` (any launcher)."""
-    records = context.instance.fetch_materializations(
-        AssetRecordsFilter(asset_key=AssetKey("code_sequences"), asset_partitions=[variant]), limit=1
-    ).records
-    if not records:
-        return None
-    entry = records[0].asset_materialization.metadata.get("folder_fingerprint")
-    return entry.value if entry is not None else None
 
 
 @sensor(
@@ -57,7 +45,7 @@ def variant_folder_sensor(context: SensorEvaluationContext, folders: TokenizerFo
             continue
         if variant in seen and not folders.rescan_changed_variants:
             continue
-        if variant in known and _materialized_fingerprint(context, variant) == fingerprint:
+        if variant in known and (latest_metadata(context.instance, "code_sequences", variant) or {}).get("folder_fingerprint") == fingerprint:
             continue  # already ingested in this state, e.g. by `motion-assets run`
         run_requests.append(
             RunRequest(partition_key=variant, run_key=f"{variant}@{fingerprint}",

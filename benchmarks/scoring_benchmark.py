@@ -1,0 +1,210 @@
+"""Online scoring: latency and throughput with a loaded bundle, and unknown-score quality.
+
+Data: the synthetic stream variant (motion_assets.core.synthetic). The unknown action is
+left out of training; known sequences of held-out videos are the "known" comparison.
+
+Speed (default), in one run, limited to ``--threads`` (default 2) CPU threads:
+  loaded    the bundle loaded once; ``score_codes`` / ``score_sequences`` per call:
+            p50/p99 latency of one sequence, sequences/s for batches of 1,000
+  reload    the way an old script worked: every call reads the bundle file again
+            (verify hash, unpickle, rebuild the encoder), then scores one sequence
+
+Quality (``--quality``): per clusterer (HDBSCAN, Bayesian GMM) the parity of
+score_sequences with the fit labels, the share of unknown-action and held-out known
+sequences flagged unknown, and the AUROC of every unknown_score definition.
+
+Usage: python benchmarks/scoring_benchmark.py [--quality] [--sequences 3000] [--epochs 5]
+Prints figures; no assertions.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import tempfile
+import time
+
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+def synthetic_table(n: int, seed: int):
+    try:
+        from motion_assets.core.synthetic import synthetic_sequence_table
+    except ImportError:
+        from motion_assets.core.synthetic.table import synthetic_sequence_table
+    from motion_assets.core.sequence_table import unique_sequences
+
+    return unique_sequences(synthetic_sequence_table(n, seed)).reset_index(drop=True)
+
+
+def split(table, held_out_share: float = 0.3):
+    """(training: known rows of the earlier videos, held-out known rows, unknown-action rows
+    of the later, held-out videos): new videos, as online scoring meets them."""
+    videos = list(dict.fromkeys(table["video"]))  # recording order
+    early = table["video"].isin(videos[: round((1 - held_out_share) * len(videos))]).to_numpy()
+    unknown = table["is_unknown"].to_numpy()
+    return (table[early & ~unknown].reset_index(drop=True),
+            table[~early & ~unknown].reset_index(drop=True),
+            table[~early & unknown].reset_index(drop=True))
+
+
+def fit_bundles(training, d_model: int, epochs: int, seed: int, target_share: float | None):
+    """One trained encoder, and a calibrated bundle per clusterer kind: {kind: bundle}."""
+    from motion_assets.core.clustering import make_clusterer
+    from motion_assets.core.encoder import SequenceEmbedConfig
+    from motion_assets.core.encoder_training import EncoderFeaturizer
+    from motion_assets.core.featurizers import table_levels
+    from motion_assets.core.scoring import calibrated_bundle
+    from motion_assets.core.scoring_bundle import make_scoring_bundle
+
+    config = SequenceEmbedConfig.from_dict({
+        "seed": seed, "codebook_size": int(training["codebook_size"].iloc[0]),
+        "model": {"d_model": d_model}, "objective": {"task": "ntp"},
+        "train": {"epochs": epochs, "device": "cpu", "patience": epochs},
+    })
+    started = time.perf_counter()
+    featurizer = EncoderFeaturizer(config).fit(training)
+    print(f"encoder: ntp d_model {d_model}, {epochs} epochs on {len(training)} sequences "
+          f"in {time.perf_counter() - started:.1f} s")
+    features = featurizer.transform(training)
+    bundles = {}
+    for kind in ("hdbscan", "bayes_gmm"):
+        started = time.perf_counter()
+        pipeline = make_clusterer(kind).fit(features)
+        bundle = make_scoring_bundle(
+            featurizer, pipeline, variant="synthetic", codebook_size=config.codebook_size,
+            codebook_levels=table_levels(training),
+            codes_per_window=int(training["codes_per_window"].iloc[0]),
+            training_rows=len(training))
+        if target_share is not None:
+            bundle = calibrated_bundle(bundle, training, target_share)
+        print(f"{kind}: {pipeline.n_clusters_} clusters, noise "
+              f"{(pipeline.labels_ < 0).mean():.3f}, fit {time.perf_counter() - started:.1f} s")
+        bundles[kind] = bundle
+    return bundles
+
+
+def quality(args) -> None:
+    import numpy as np
+    from sklearn.metrics import roc_auc_score
+
+    from motion_assets.core.scoring import UNKNOWN_SCORES, score_sequences
+
+    table = synthetic_table(args.sequences, args.seed)
+    training, held_known, unknown = split(table)
+    print(f"rows: training {len(training)}, held-out known {len(held_known)}, "
+          f"unknown action {len(unknown)}")
+    bundles = fit_bundles(training, args.d_model, args.epochs, args.seed, args.target_share)
+    for kind, bundle in bundles.items():
+        labels = bundle.pipeline.labels_
+        fit = score_sequences(bundle, training)
+        clustered = labels >= 0
+        agreement = (fit["cluster"].to_numpy() == labels)
+        t = bundle.thresholds
+        print(f"\n[{kind}] parity with fit labels: all {agreement.mean():.4f}, "
+              f"non-noise {agreement[clustered].mean():.4f}; threshold {t.probability:.4f} "
+              f"({t.method}, configured {t.configured}, training unknown "
+              f"{fit['unknown'].mean():.3f})")
+        known_scores = score_sequences(bundle, held_known)
+        unknown_scores = score_sequences(bundle, unknown)
+        print(f"  unknown flag: unknown action {unknown_scores['unknown'].mean():.3f}, "
+              f"held-out known {known_scores['unknown'].mean():.3f}, "
+              f"noise: unknown action {unknown_scores['is_noise'].mean():.3f}, "
+              f"held-out known {known_scores['is_noise'].mean():.3f}")
+        truth = np.r_[np.zeros(len(known_scores)), np.ones(len(unknown_scores))]
+        both = [known_scores, unknown_scores]
+        for name, score in UNKNOWN_SCORES.items():
+            values = np.concatenate([
+                score(s["probability"].to_numpy(), s["soft_probability"].to_numpy(),
+                      s["outlier_score"].to_numpy(), s["is_noise"].to_numpy()) for s in both])
+            print(f"  AUROC {name:26s} {roc_auc_score(truth, values):.3f}")
+
+
+def speed(args) -> None:
+    import numpy as np
+    import pandas as pd
+    import torch
+
+    torch.set_num_threads(args.torch_threads)
+    table = synthetic_table(args.sequences, args.seed)
+    training, held_known, unknown = split(table)
+    bundles = fit_bundles(training, args.d_model, args.epochs, args.seed, None)
+    new = pd.concat([held_known, unknown], ignore_index=True)
+    singles = [np.asarray(c).reshape(-1, int(d)).tolist()
+               for c, d in zip(new["codes"], new["codes_per_window"])][: args.calls]
+    batch = new.sample(1000, replace=len(new) < 1000, random_state=0).reset_index(drop=True)
+    with tempfile.TemporaryDirectory() as folder:
+        for kind, built in bundles.items():
+            _speed_one(kind, built, os.path.join(folder, f"{kind}.bundle"), singles, new, batch,
+                       max(5, args.calls // 10))
+
+
+def _speed_one(kind, built, path, singles, new, batch, reload_calls: int) -> None:
+    from motion_assets.core.scoring import score_codes, score_sequences
+    from motion_assets.core.scoring_bundle import bundle_from_bytes, bundle_hash, bundle_to_bytes
+
+    data = bundle_to_bytes(built)
+    digest = bundle_hash(data)
+    with open(path, "wb") as handle:
+        handle.write(data)
+    bundle = bundle_from_bytes(data, digest)
+    score_codes(bundle, singles[0])  # warm-up
+    loaded = _timed(lambda codes: score_codes(bundle, codes), singles)
+    row = new.iloc[:1]
+    table_call = _timed(lambda _: score_sequences(bundle, row), singles)
+
+    def reload(codes):
+        with open(path, "rb") as handle:
+            fresh = bundle_from_bytes(handle.read(), digest)
+        return score_codes(fresh, codes)
+
+    reloaded = _timed(reload, singles[:reload_calls])
+    started, repeats = time.perf_counter(), 3
+    for _ in range(repeats):
+        score_sequences(bundle, batch)
+    per_s = repeats * len(batch) / (time.perf_counter() - started)
+    print(f"\n[{kind}] bundle {len(data) / 1e6:.2f} MB")
+    for name, (p50, p99, cpu) in (("loaded, score_codes", loaded),
+                                  ("loaded, one-row table", table_call),
+                                  ("reload per call", reloaded)):
+        print(f"  {name:24s} p50 {p50:6.2f} ms  p99 {p99:6.2f} ms  cpu p50 {cpu:6.2f} ms")
+    print(f"  batches of 1,000         {per_s:,.0f} sequences/s")
+
+
+def _timed(call, inputs) -> tuple[float, float, float]:
+    """Wall-clock p50 and p99, and CPU-time p50 (ms): CPU time shows the cost on a busy host."""
+    import numpy as np
+
+    wall, cpu = [], []
+    for item in inputs:
+        started, started_cpu = time.perf_counter(), time.process_time()
+        call(item)
+        wall.append((time.perf_counter() - started) * 1e3)
+        cpu.append((time.process_time() - started_cpu) * 1e3)
+    return (float(np.percentile(wall, 50)), float(np.percentile(wall, 99)),
+            float(np.percentile(cpu, 50)))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quality", action="store_true", help="AUROC and parity, not speed")
+    parser.add_argument("--sequences", type=int, default=3000)
+    parser.add_argument("--epochs", type=int, default=5)
+    parser.add_argument("--d-model", type=int, default=64)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--calls", type=int, default=300, help="single-sequence calls timed")
+    parser.add_argument("--threads", type=int, default=2, help="BLAS/OpenMP threads")
+    parser.add_argument("--torch-threads", type=int, default=1)
+    parser.add_argument("--target-share", type=float, default=0.05,
+                        help="calibrate the threshold to this training unknown share "
+                             "(quality mode); negative: keep the configured threshold")
+    args = parser.parse_args()
+    if args.target_share is not None and args.target_share < 0:
+        args.target_share = None
+    for name in THREAD_VARIABLES:
+        os.environ.setdefault(name, str(args.threads))
+    (quality if args.quality else speed)(args)
+
+
+if __name__ == "__main__":
+    main()

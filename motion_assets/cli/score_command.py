@@ -1,0 +1,97 @@
+"""``motion-assets score``: score files, folders or a code list against a variant's bundle."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+DEFAULT_DAGSTER_HOME = ".dagster_home"
+
+
+def add_parser(commands) -> None:
+    parser = commands.add_parser(
+        "score", help="assign sequences to the clusters of a variant's latest scoring bundle"
+    )
+    parser.add_argument("paths", nargs="*", help="sequence files (.codes.json, .json, .jsonl) or folders")
+    parser.add_argument("--variant", required=True)
+    parser.add_argument("--storage", help="where the assets were written (default: data/storage)")
+    parser.add_argument("--threshold", type=float, help="override the bundle's unknown threshold")
+    parser.add_argument("--codes", help="score one sequence given as comma-separated codes")
+    parser.add_argument("--out", help="write JSONL here instead of stdout")
+    parser.add_argument("--bundle-hash", help="expected sha256 of the bundle (default: the one "
+                        "the Dagster instance recorded for the variant)")
+    parser.set_defaults(handler=score)
+
+
+def _recorded_hash(variant: str) -> str | None:
+    os.environ.setdefault("DAGSTER_HOME", os.path.abspath(DEFAULT_DAGSTER_HOME))
+    from dagster import DagsterInstance
+
+    from motion_assets.defs.model_records import latest_metadata
+
+    with DagsterInstance.get() as instance:
+        return (latest_metadata(instance, "scoring_bundle", variant) or {}).get("content_hash")
+
+
+def _tables(paths: list[str], settings):
+    """Validated tables per path (files by their folder), plus rejections, like ingestion."""
+    from motion_assets.core.ingest import read_sequence_folder, read_sequence_paths
+
+    for path in paths:
+        if os.path.isdir(path):
+            result, prefix = read_sequence_folder(path, settings), path
+        elif os.path.isfile(path):
+            prefix = os.path.dirname(path) or "."
+            result = read_sequence_paths(prefix, [os.path.basename(path)], settings)
+        else:
+            raise SystemExit(f"error: {path} does not exist")
+        yield prefix, result
+
+
+def score(args) -> int:
+    import numpy as np
+    from upath import UPath
+
+    from motion_assets.core.scoring import score_codes, score_sequences
+    from motion_assets.core.scoring_bundle import Thresholds, bundle_from_bytes
+    from motion_assets.core.scoring_output import scores_to_jsonl
+    from motion_assets.core.variants import validate_variant_name
+
+    variant = validate_variant_name(args.variant)
+    if not args.paths and not args.codes:
+        print("error: give sequence files or folders, or --codes", file=sys.stderr)
+        return 2
+    storage = args.storage or os.environ.get("MOTION_ASSETS_STORAGE", "data/storage")
+    bundle_path = UPath(storage) / "scoring_bundle" / f"{variant}.bin"
+    if not bundle_path.exists():
+        print(f"error: no scoring bundle at {bundle_path}: materialize scoring_bundle first", file=sys.stderr)
+        return 2
+    expected = args.bundle_hash or _recorded_hash(variant)
+    bundle = bundle_from_bytes(bundle_path.read_bytes(), expected)
+    if args.threshold is not None:
+        bundle.thresholds = Thresholds(args.threshold, "configured", args.threshold)
+    chunks, rejected = [], 0
+    if args.codes:
+        codes = [int(code) for code in args.codes.replace(" ", "").split(",") if code]
+        chunks.append(scores_to_jsonl(score_codes(bundle, codes), paths=[None]))
+    for prefix, result in _tables(args.paths, bundle.codebook_settings()):
+        for row in result.rejected.to_pylist():
+            rejected += 1
+            line = f":{row['line']}" if row["line"] else ""
+            print(f"rejected {os.path.join(prefix, row['relative_path'])}{line}: {row['reason']}",
+                  file=sys.stderr)
+        table = result.sequences.to_pandas()
+        if len(table):
+            paths = [os.path.join(prefix, p) for p in table["relative_path"]]
+            chunks.append(scores_to_jsonl(score_sequences(bundle, table), paths=np.asarray(paths)))
+    output = b"".join(chunks)
+    if args.out:
+        from motion_assets.core.atomic_write import write_bytes_atomically
+
+        write_bytes_atomically(args.out, output)
+    else:
+        sys.stdout.buffer.write(output)
+    scored = output.count(b"\n")
+    print(f"scored {scored} sequence(s), rejected {rejected} file(s) "
+          f"with bundle {bundle.provenance['bundle_sha256'][:12]}", file=sys.stderr)
+    return 0 if output or not rejected else 1

@@ -1,0 +1,185 @@
+"""Score sequences with a loaded scoring bundle: the one code path for batch and online.
+
+``score_sequences(bundle, table)`` featurizes a ``code_sequences`` table with the bundle's
+featurizer, runs the fitted cluster pipeline's ``assign`` and returns one row per sequence
+(columns in :data:`SCORE_COLUMNS`):
+
+    sequence_id     string
+    cluster         int64    the clusterer's label (HDBSCAN noise = -1), as in the batch fit
+    best_cluster    int64    the most likely cluster even for noise (argmax soft membership)
+    probability     float64  HDBSCAN: membership strength (approximate_predict); GMM: posterior
+    soft_probability float64 max soft membership (HDBSCAN membership vector; GMM: posterior)
+    outlier_score   float64  in [0, 1], higher = more unusual (GLOSH; GMM likelihood rank)
+    is_noise        bool     HDBSCAN noise
+    unknown         bool     noise, or probability below the bundle's threshold
+    unknown_score   float64  in [0, 1], higher = more likely an unknown action (for AUROC)
+    bundle_hash     string   sha256 of the bundle file the scores came from
+
+It loads nothing: the caller loads the bundle once (scoring_bundle.bundle_from_bytes).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from motion_assets.core.cluster_assignments import NOISE
+from motion_assets.core.featurizers import table_levels
+from motion_assets.core.reader import content_hash, sequence_record
+from motion_assets.core.scoring_bundle import ScoringBundle, Thresholds
+from motion_assets.core.sequence_table import CODE_SEQUENCES_SCHEMA
+
+SCORE_COLUMNS = ("sequence_id", "cluster", "best_cluster", "probability", "soft_probability",
+                 "outlier_score", "is_noise", "unknown", "unknown_score", "bundle_hash")
+BATCH_ROWS = 4096  # rows featurized and assigned at once (bounds memory on big tables)
+
+
+def _noise_or_outlier(probability, soft, outlier, is_noise):
+    # noise first (1 + outlier, shrunk into [0.5, 1]), else the GLOSH / likelihood rank
+    return np.where(is_noise, 0.5 + 0.5 * outlier, 0.5 * outlier)
+
+
+# unknown_score definitions: (probability, soft, outlier, is_noise) -> [N] in [0, 1].
+# Compared on the synthetic unseen action in benchmarks/scoring_benchmark.py --quality.
+UNKNOWN_SCORES = {
+    "one_minus_probability": lambda p, soft, outlier, noise: 1.0 - p,
+    "one_minus_soft": lambda p, soft, outlier, noise: 1.0 - soft,
+    "outlier": lambda p, soft, outlier, noise: outlier,
+    "mean_probability_outlier": lambda p, soft, outlier, noise: 0.5 * (1.0 - p + outlier),
+    "noise_or_outlier": _noise_or_outlier,
+}
+
+
+def calibrate_threshold(training_probabilities, target_unknown_share: float) -> float:
+    """The probability threshold below which ``target_unknown_share`` of training lies.
+
+    Input: probabilities ``[N]`` of known (training) sequences, noise included as 0.
+    Returns the smallest observed value with at most that share strictly below it; with
+    ties (HDBSCAN noise at 0) the share below may be smaller than asked, never larger.
+    """
+    values = np.sort(np.asarray(training_probabilities, dtype=np.float64).ravel())
+    if not len(values):
+        raise ValueError("calibrate_threshold needs at least one training probability")
+    if not 0.0 <= target_unknown_share < 1.0:
+        raise ValueError(f"target_unknown_share must lie in [0, 1), got {target_unknown_share}")
+    return float(values[int(np.floor(target_unknown_share * len(values)))])
+
+
+def calibrated_bundle(bundle: ScoringBundle, training_table: pd.DataFrame,
+                      target_unknown_share: float) -> ScoringBundle:
+    """A copy of ``bundle`` whose threshold flags ``target_unknown_share`` of the training
+    table as unknown, measured through :func:`score_sequences` (the online path)."""
+    scores = score_sequences(bundle, training_table)
+    threshold = calibrate_threshold(
+        np.where(scores["is_noise"], 0.0, scores["probability"]), target_unknown_share)
+    achieved = float((scores["is_noise"] | (scores["probability"] < threshold)).mean())
+    thresholds = Thresholds(threshold, "training_quantile", bundle.thresholds.configured,
+                            float(target_unknown_share), achieved)
+    # a new threshold makes a new file: the loaded file's hashes no longer apply
+    provenance = {k: v for k, v in bundle.provenance.items()
+                  if k not in ("bundle_sha256", "part_sha256")}
+    return ScoringBundle(**{**vars(bundle), "thresholds": thresholds, "provenance": provenance})
+
+
+def score_sequences(bundle: ScoringBundle, table: pd.DataFrame, *, bundle_hash: str | None = None,
+                    batch_rows: int = BATCH_ROWS) -> pd.DataFrame:
+    """Scores for every row of a ``code_sequences`` table, in input order (see module doc).
+
+    ``bundle_hash`` defaults to the hash the bundle was loaded with (None if built in memory).
+    """
+    _check_table(bundle, table)
+    digest = bundle_hash or bundle.provenance.get("bundle_sha256")
+    parts = [_score_batch(bundle, table.iloc[start : start + batch_rows])
+             for start in range(0, len(table), batch_rows)]
+    columns = {"sequence_id": pd.Series(table["sequence_id"].to_numpy(), dtype="str")}
+    for name in SCORE_COLUMNS[1:-1]:
+        columns[name] = np.concatenate([part[name] for part in parts]) if parts else _EMPTY[name]
+    columns["bundle_hash"] = pd.Series([digest] * len(table), dtype="str")
+    return pd.DataFrame(columns)
+
+
+_EMPTY = {"cluster": np.zeros(0, np.int64), "best_cluster": np.zeros(0, np.int64),
+          "probability": np.zeros(0), "soft_probability": np.zeros(0),
+          "outlier_score": np.zeros(0), "is_noise": np.zeros(0, bool),
+          "unknown": np.zeros(0, bool), "unknown_score": np.zeros(0)}
+
+
+def _score_batch(bundle: ScoringBundle, table: pd.DataFrame) -> dict[str, np.ndarray]:
+    """The score columns (all but sequence_id and bundle_hash) of one batch of rows."""
+    features = bundle.featurizer.transform(table)
+    assignments, soft, column_ids = bundle.pipeline.assign_with_soft_membership(features)
+    if soft.shape[1]:
+        best, soft_max = column_ids[soft.argmax(axis=1)], soft.max(axis=1)
+    else:  # a fit that found no cluster: everything is noise
+        best, soft_max = np.full(len(table), NOISE, dtype=np.int64), np.zeros(len(table))
+    score = UNKNOWN_SCORES[bundle.unknown_score](
+        assignments.probability, soft_max, assignments.outlier_score, assignments.is_noise)
+    return {
+        "cluster": assignments.cluster.astype(np.int64),
+        "best_cluster": np.where(assignments.is_noise, best, assignments.cluster),
+        "probability": assignments.probability,
+        "soft_probability": soft_max,
+        "outlier_score": assignments.outlier_score,
+        "is_noise": assignments.is_noise,
+        "unknown": assignments.is_unknown(bundle.thresholds.probability),
+        "unknown_score": np.clip(score, 0.0, 1.0),
+    }
+
+
+def _check_table(bundle: ScoringBundle, table: pd.DataFrame) -> None:
+    """Refuse rows the bundle's codebook cannot score (the same range the reader enforces)."""
+    if not len(table):
+        return
+    for sequence_id, codes in zip(table["sequence_id"], table["codes"]):
+        codes = np.asarray(codes)
+        if not codes.size:
+            raise ValueError(f"sequence {sequence_id!r} has no codes")
+        if codes.min() < 0 or codes.max() >= bundle.codebook_size:
+            raise ValueError(f"sequence {sequence_id!r} has codes outside "
+                             f"[0, {bundle.codebook_size}), the bundle's codebook")
+    levels = table_levels(table)
+    if levels and bundle.codebook_levels and tuple(levels) != tuple(bundle.codebook_levels):
+        raise ValueError(f"the table's FSQ levels {list(levels)} differ from the bundle's "
+                         f"{list(bundle.codebook_levels)}: score each variant with its own bundle")
+
+
+def score_codes(bundle: ScoringBundle, codes, codes_per_window: int | None = None,
+                sequence_id: str = "codes", **score_options) -> pd.DataFrame:
+    """Score one sequence given as codes: windows (``[[...], ...]``) or a flat list.
+
+    A flat list is cut into windows of ``codes_per_window`` (default: the bundle's d). The
+    row is validated and built by the reader (``sequence_record``), exactly as a file
+    would be; an invalid sequence raises ``reader.SequenceRejected`` with the reason.
+    """
+    return score_sequences(bundle, codes_table(bundle, codes, codes_per_window, sequence_id),
+                           **score_options)
+
+
+def codes_table(bundle: ScoringBundle, codes, codes_per_window: int | None = None,
+                sequence_id: str = "codes") -> pd.DataFrame:
+    """A one-row ``code_sequences`` table for ``codes`` (see :func:`score_codes`)."""
+    codes = [_plain(c) for c in codes] if isinstance(codes, Sequence | np.ndarray) else codes
+    if codes and isinstance(codes[0], list):
+        document = {"codes_windows": codes}
+    else:
+        d = codes_per_window or bundle.codes_per_window
+        document = {"code_sequences_flat": codes, "meta": {"encoder_sequence_len": d}}
+    settings = bundle.codebook_settings()
+    record = sequence_record(document, settings, settings.resolve())
+    record.pop("video_from_file", None)
+    record.update(sequence_id=sequence_id, relative_path=None, line=None, video=None,
+                  source_schema="codes", duplicate_of=None,
+                  content_hash=content_hash(None, None, record["codes"]))
+    return pd.DataFrame([{name: record.get(name) for name in CODE_SEQUENCES_SCHEMA.names}])
+
+
+def _plain(value):
+    """numpy integers -> int (the reader accepts only true ints); lists recursively."""
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, list | tuple | np.ndarray):
+        return [_plain(v) for v in value]
+    return value
+

@@ -1,0 +1,139 @@
+"""Judge clusterings against the hand-labelled subset: the deployed models, and every
+featurizer x clusterer, with a per-sequence table anyone can recompute the numbers from."""
+
+import io
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+from dagster import AssetExecutionContext, AssetIn, AssetOut, MaterializeResult, multi_asset
+
+from motion_assets.core.cluster_metrics import confusion_frame, label_metrics
+from motion_assets.core.cluster_plots import confusion_matrix_png
+from motion_assets.core.clustering_config import ClusteringPipelineConfig
+from motion_assets.core.encoder_training import EncoderFeaturizer, load_encoder
+from motion_assets.core.featurizers import (
+    BagOfCodesTfidf,
+    CodeNgramTfidf,
+    DigitStatistics,
+    MeanLatent,
+    rows_without_mean_latent,
+    table_levels,
+)
+from motion_assets.core.label_evaluation import METRIC_COLUMNS, evaluate_on_labels
+from motion_assets.core.scoring import score_sequences
+from motion_assets.core.scoring_bundle import make_scoring_bundle
+from motion_assets.core.sequence_table import unique_sequences
+from motion_assets.defs.clustering.config import ClusteringRunConfig
+from motion_assets.defs.config_mirror import to_core
+from motion_assets.defs.model_records import load_recorded_model
+from motion_assets.defs.partitions import dataset_variants
+from motion_assets.defs.ui_metadata import image, markdown_table
+
+DEPLOYED = ("hdbscan", "bayes_gmm")
+PER_SEQUENCE_COLUMNS = ["sequence_id", "relative_path", "label", "method", "cluster", "probability", "unknown"]
+LEADERBOARD_COLUMNS = ["method", "deployed", "featurizer", "clusterer", *METRIC_COLUMNS]
+
+
+def _featurizers(variant: pd.DataFrame, labelled: pd.DataFrame, encoder) -> dict:
+    """Every featurizer fitted on the variant's sequences, applied to the labelled ones."""
+    featurizers = [BagOfCodesTfidf(), CodeNgramTfidf(ngram_range=(1, 2))]
+    if table_levels(variant) and table_levels(labelled):
+        featurizers.append(DigitStatistics())
+    if not rows_without_mean_latent(variant) and not rows_without_mean_latent(labelled):
+        featurizers.append(MeanLatent())
+    training = unique_sequences(variant)
+    features = {f.name: f.fit(training).transform(labelled) for f in featurizers}
+    encoder_featurizer = EncoderFeaturizer.from_model(encoder)
+    features[encoder_featurizer.name] = encoder_featurizer.transform(labelled)
+    return features
+
+
+@multi_asset(
+    outs={
+        "labelled_evaluation": AssetOut(
+            io_manager_key="tables", kinds={"parquet"}, group_name="evaluation",
+            description="Per labelled sequence and method: label, cluster, probability, unknown "
+            "(methods: deployed/<model> through the scoring path, and <featurizer>/<clusterer>)",
+        ),
+        "labelled_leaderboard": AssetOut(
+            io_manager_key="tables", kinds={"parquet"}, group_name="evaluation",
+            description="One row per method: ARI, AMI, NMI, homogeneity, completeness, V-measure, "
+            "purity, Hungarian accuracy, noise share",
+        ),
+    },
+    ins={"sequence_encoder": AssetIn(), "hdbscan_model": AssetIn(), "bayes_gmm_model": AssetIn()},
+    partitions_def=dataset_variants,
+)
+def labelled_evaluation(
+    context: AssetExecutionContext,
+    config: ClusteringRunConfig,
+    labelled_sequences: pd.DataFrame,
+    code_sequences: pd.DataFrame,
+    sequence_encoder: bytes,
+    hdbscan_model: bytes,
+    bayes_gmm_model: bytes,
+):
+    core = to_core(config, ClusteringPipelineConfig)
+    labelled = labelled_sequences[labelled_sequences["label"].notna()].reset_index(drop=True)
+    truth = labelled["label"].to_numpy(dtype=object)
+    if len(np.unique(truth)) < 2:
+        note = f"no evaluation: the labelled subset has {len(np.unique(truth))} label(s), two are needed"
+        context.log.warning(f"{context.partition_key}: {note}")
+        yield MaterializeResult(asset_key="labelled_evaluation", value=pd.DataFrame(columns=PER_SEQUENCE_COLUMNS),
+                                metadata={"dagster/row_count": 0, "note": note})
+        yield MaterializeResult(asset_key="labelled_leaderboard", value=pd.DataFrame(columns=LEADERBOARD_COLUMNS),
+                                metadata={"dagster/row_count": 0, "note": note})
+        return
+    encoder = load_encoder(io.BytesIO(sequence_encoder))
+    rows, parts, confusions = [], [], {}
+    for kind, model_bytes in zip(DEPLOYED, (hdbscan_model, bayes_gmm_model)):
+        pipeline = load_recorded_model(context, f"{kind}_model", model_bytes)
+        bundle = make_scoring_bundle(
+            EncoderFeaturizer.from_model(encoder), pipeline, variant=context.partition_key,
+            codebook_size=int(code_sequences["codebook_size"].max()),
+            training_rows=int(code_sequences["duplicate_of"].isna().sum()),
+        )
+        scores = score_sequences(bundle, labelled)
+        method = f"deployed/{kind}"
+        rows.append({"method": method, "featurizer": EncoderFeaturizer.from_model(encoder).name,
+                     "clusterer": kind, **label_metrics(truth, scores["cluster"].to_numpy())})
+        parts.append(pd.DataFrame({"sequence_index": np.arange(len(labelled)), "method": method,
+                                   "cluster": scores["cluster"], "probability": scores["probability"],
+                                   "is_unknown": scores["unknown"]}))
+        confusions[method] = confusion_frame(truth, scores["cluster"].to_numpy())
+    evaluation = evaluate_on_labels(_featurizers(code_sequences, labelled, encoder), truth, core)
+    leaderboard = pd.concat([pd.DataFrame(rows), evaluation.leaderboard], ignore_index=True)
+    leaderboard.insert(1, "deployed", leaderboard["method"].str.startswith("deployed/"))
+    leaderboard = leaderboard.sort_values("ari", ascending=False, kind="stable").reset_index(drop=True)
+    confusions.update(evaluation.confusions)
+    per_sequence = pd.concat(parts + [evaluation.assignments], ignore_index=True)
+    index = per_sequence.pop("sequence_index").to_numpy()
+    per_sequence.insert(0, "sequence_id", labelled["sequence_id"].to_numpy()[index])
+    per_sequence.insert(1, "relative_path", labelled["relative_path"].to_numpy()[index])
+    per_sequence.insert(2, "label", truth[index])
+    per_sequence = per_sequence.rename(columns={"is_unknown": "unknown"})
+    best = leaderboard.iloc[0]["method"]
+    shown = leaderboard[["method", "ari", "nmi", "ami", "purity", "accuracy", "noise_share", "n_clusters"]]
+    deployed = leaderboard[leaderboard["deployed"]].set_index("method")["ari"]
+    yield MaterializeResult(
+        asset_key="labelled_evaluation",
+        value=pa.Table.from_pandas(per_sequence, preserve_index=False),
+        metadata={
+            "dagster/row_count": len(per_sequence),
+            "labelled_sequences": len(labelled),
+            "labels": len(np.unique(truth)),
+            "best_method": best,
+            "best_ari": float(leaderboard.iloc[0]["ari"]),
+            **{f"{method}_ari": float(ari) for method, ari in deployed.items()},
+            "leaderboard": markdown_table(shown.round(3), max_rows=40),
+            "best_confusion": image(confusion_matrix_png(confusions[best], title=best)),
+            **{f"{m.replace('/', '_')}_confusion": image(confusion_matrix_png(confusions[m], title=m))
+               for m in deployed.index},
+        },
+    )
+    yield MaterializeResult(
+        asset_key="labelled_leaderboard",
+        value=leaderboard[LEADERBOARD_COLUMNS],
+        metadata={"dagster/row_count": len(leaderboard)},
+    )

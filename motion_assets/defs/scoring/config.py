@@ -1,0 +1,28 @@
+"""Configuration of the scoring bundle and the scoring job; configs/scoring.yaml mirrors it."""
+
+from dagster import Config
+from pydantic import Field
+
+
+class ScoringBundleConfig(Config):
+    clusterer: str = Field("hdbscan", description="The deployed model: hdbscan or bayes_gmm")
+    threshold: float | None = Field(
+        None, description="Probability below which a sequence is unknown; null = calibrate"
+    )
+    target_unknown_share: float = Field(
+        0.05, description="Calibration: share of the training sequences flagged unknown"
+    )
+
+
+class ScoreSequencesConfig(Config):
+    files: list[str] = Field(default_factory=list, description="Files to score, relative to "
+                             "<incoming_root>/<variant> (or absolute paths inside it)")
+    folder: str | None = Field(None, description="Score every sequence file under this folder "
+                               "(relative to <incoming_root>/<variant>; '.' = all of it)")
+    threshold: float | None = Field(None, description="Override the bundle's unknown threshold")
+    bundle_version: str | None = Field(None, description="Refuse to run unless the latest "
+                                       "bundle's hash starts with this")
+    recent_window: int = Field(500, description="Monitoring: the last N scores for the unknown share")
+    max_unknown_share: float = Field(0.2, description="Monitoring: warn above this recent unknown share")
+    max_cluster_drift: float = Field(0.2, description="Monitoring: warn above this total variation "
+                                     "distance between online and training cluster shares")

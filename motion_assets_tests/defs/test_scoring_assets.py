@@ -1,0 +1,98 @@
+"""The scoring bundle, the online_scores table, its JSONL twin and the new-file sensor."""
+
+import json
+import os
+
+import pandas as pd
+import pytest
+from dagster import AssetKey, build_sensor_context
+
+from motion_assets.core.scoring_output import read_scores_jsonl
+from motion_assets.core.synthetic import MAIN_VARIANT
+from motion_assets.defs.resources import IncomingWatch
+from motion_assets.defs.scoring.sensors import new_tokenizer_output_sensor
+
+
+def incoming_files(pipeline) -> list[str]:
+    root = pipeline.tree.incoming_root / MAIN_VARIANT
+    return sorted(str(p.relative_to(root)) for p in root.rglob("*.codes.json"))
+
+
+def score(pipeline, files, **extra):
+    config = {"files": files, **extra}
+    return pipeline.materialize(["online_scores"], {"ops": {"online_scores": {"config": config}}})
+
+
+def stored_scores(pipeline) -> pd.DataFrame:
+    return pd.read_parquet(pipeline.storage / "online_scores" / f"{MAIN_VARIANT}.parquet")
+
+
+def test_bundle_records_hash_and_batch_parity(pipeline):
+    event = pipeline.instance.get_latest_materialization_event(AssetKey("scoring_bundle"))
+    metadata = event.asset_materialization.metadata
+    assert len(metadata["content_hash"].value) == 64
+    assert metadata["online_vs_batch_agreement_non_noise"].value >= 0.99
+
+
+def test_scoring_the_same_files_twice_adds_nothing_and_jsonl_agrees(pipeline):
+    files = incoming_files(pipeline)[:6]
+    score(pipeline, files)
+    first = stored_scores(pipeline)
+    score(pipeline, files)
+    again = stored_scores(pipeline)
+    assert len(first) == len(again) == 6
+    jsonl = read_scores_jsonl(pipeline.storage / "online_scores" / f"{MAIN_VARIANT}.results.jsonl")
+    merged = again.merge(jsonl, on="sequence_id", suffixes=("", "_jsonl"))
+    assert len(merged) == 6
+    assert (merged["cluster"] == merged["cluster_jsonl"]).all()
+    assert (merged["unknown"] == merged["unknown_jsonl"]).all()
+
+
+def test_a_tampered_bundle_is_refused(pipeline, tmp_path):
+    path = pipeline.storage / "scoring_bundle" / f"{MAIN_VARIANT}.bin"
+    original = path.read_bytes()
+    try:
+        path.write_bytes(original[:-1] + bytes([original[-1] ^ 1]))
+        with pytest.raises(ValueError, match="scoring bundle refused"):
+            score(pipeline, incoming_files(pipeline)[:1])
+    finally:
+        path.write_bytes(original)
+
+
+def tick(pipeline, cursor=None):
+    context = build_sensor_context(
+        instance=pipeline.instance, cursor=cursor,
+        resources={"folders": pipeline.resources["folders"],
+                   "incoming_watch": IncomingWatch(batch_size=8, settle_seconds=0)},
+    )
+    return new_tokenizer_output_sensor(context)
+
+
+def requested_files(result) -> list[str]:
+    return sorted(f for r in result.run_requests for f in r.run_config["ops"]["online_scores"]["config"]["files"])
+
+
+def test_sensor_requests_each_new_file_once_across_ticks_and_a_restart(pipeline):
+    first = tick(pipeline)
+    assert requested_files(first) == incoming_files(pipeline)
+    assert all(r.partition_key == MAIN_VARIANT for r in first.run_requests)
+    assert len({r.run_key for r in first.run_requests}) == len(first.run_requests)
+    second = tick(pipeline, first.cursor)
+    assert not second.run_requests
+    restarted = tick(pipeline, json.loads(json.dumps(first.cursor)))
+    assert not restarted.run_requests
+    new_file = pipeline.tree.incoming_root / MAIN_VARIANT / "D09_new" / "code_indices" / "segment_0001_startwin_000003.codes.json"
+    new_file.parent.mkdir(parents=True)
+    new_file.write_text(json.dumps({"codes_windows": [[1] * 14, [2] * 14]}))
+    later = tick(pipeline, first.cursor)
+    assert requested_files(later) == [os.path.join("D09_new", "code_indices", new_file.name)]
+
+
+def test_sensor_waits_for_files_still_being_written(pipeline):
+    context = build_sensor_context(
+        instance=pipeline.instance,
+        resources={"folders": pipeline.resources["folders"],
+                   "incoming_watch": IncomingWatch(settle_seconds=3600)},
+    )
+    result = new_tokenizer_output_sensor(context)
+    assert not result.run_requests and "still settling" in result.skip_reason.skip_message
