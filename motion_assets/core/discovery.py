@@ -80,14 +80,17 @@ def _is_declared(name: str, parts: tuple[str, ...]) -> bool:
     )
 
 
-def list_sequence_files(root: str, *, label_depth: int | None = None) -> FolderListing:
+def list_sequence_files(root: str, *, label_depth: int | None = None,
+                        top_level: list[str] | None = None) -> FolderListing:
     """Walk ``root`` (one variant folder, or one labelled folder) and classify every file.
 
     ``label_depth``: the folder level below ``root`` whose name is the label (0 = the first
-    folder below root); None when the layout declares no labels.
+    folder below root); None when the layout declares no labels. ``top_level``: walk only
+    these folders directly below ``root`` (its loose files are then left out), so that
+    several processes can each list a share of a big tree.
     """
     listing = FolderListing()
-    stack = [()]
+    stack = [()] if top_level is None else [(name,) for name in top_level]
     while stack:
         prefix = stack.pop()
         directory = os.path.join(root, *prefix)
@@ -104,6 +107,19 @@ def list_sequence_files(root: str, *, label_depth: int | None = None) -> FolderL
     listing.candidates.sort(key=lambda candidate: candidate.relative_path)
     listing.ignored.sort()
     return listing
+
+
+def top_level_split(root: str, *, label_depth: int | None = None) -> tuple[list[str], FolderListing]:
+    """The folders directly below ``root``, and the classified loose files beside them."""
+    with os.scandir(root) as entries:
+        entries = sorted(entries, key=lambda entry: entry.name)
+    folders = [e.name for e in entries if e.is_dir() and not e.name.startswith(".")]
+    loose = FolderListing()
+    sibling_dirs = {e.name for e in entries if e.is_dir()}
+    for entry in entries:
+        if not entry.is_dir():
+            _classify(loose, (entry.name,), sibling_dirs, label_depth)
+    return folders, loose
 
 
 def _classify(listing: FolderListing, parts: tuple[str, ...], sibling_dirs: set[str],

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import multiprocessing
 import os
+from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 
@@ -22,6 +23,7 @@ from motion_assets.core.discovery import (
     FolderListing,
     list_given_files,
     list_sequence_files,
+    top_level_split,
 )
 from motion_assets.core.fsq import Codebook
 from motion_assets.core.reader import (
@@ -207,10 +209,12 @@ def _mark_duplicates(table: pa.Table) -> pa.Table:
 
 def _switch_off_unfit_levels(table: pa.Table, warnings: list[str]) -> pa.Table:
     """Null the FSQ levels of rows whose ids the levels cannot express (digits unusable)."""
+    codes = table.column("codes").combine_chunks()
+    offsets = codes.offsets.to_numpy()
+    max_ids = np.maximum.reduceat(codes.values.to_numpy(), offsets[:-1])  # rows are never empty
     levels = table.column("codebook_levels").to_pylist()
-    max_ids = [int(max(codes)) for codes in table.column("codes").to_numpy(zero_copy_only=False)]
     worst: dict[tuple, int] = {}
-    for row_levels, max_id in zip(levels, max_ids):
+    for row_levels, max_id in zip(levels, max_ids.tolist()):
         if row_levels:
             key = tuple(row_levels)
             worst[key] = max(worst.get(key, -1), max_id)
@@ -236,9 +240,43 @@ def read_sequence_folder(
 ) -> IngestResult:
     """Read every sequence under ``root`` (one variant folder or one labelled folder).
 
-    ``workers``: processes for parsing (default: the CPU count, used only for big folders).
+    ``workers``: processes for big folders (default: the CPU count). Each worker lists and
+    parses a share of the top-level folders (videos), so listing is parallel too.
     """
+    workers = workers or os.cpu_count() or 1
+    folders, loose = top_level_split(root, label_depth=label_depth)
+    if workers > 1 and len(folders) >= 2 * workers and _looks_big(root, folders):
+        groups = [folders[i :: 4 * workers] for i in range(min(4 * workers, len(folders)))]
+        with _worker_pool(workers) as pool:
+            parts = list(pool.map(_list_and_read, [root] * len(groups), groups,
+                                  [settings] * len(groups), [label_depth] * len(groups)))
+        parts.append(_read_listing_part(root, loose, settings))
+        return _assemble(parts, settings)
     return read_listing(root, list_sequence_files(root, label_depth=label_depth), settings, workers)
+
+
+def _looks_big(root: str, folders: list[str]) -> bool:
+    """Whether the tree likely holds PARALLEL_MIN_FILES files, from the first folder's size."""
+    sample = sum(len(files) for _, _, files in os.walk(os.path.join(root, folders[0])))
+    return sample * len(folders) >= PARALLEL_MIN_FILES
+
+
+def _worker_pool(workers: int) -> ProcessPoolExecutor:
+    # forkserver: a fork of a multi-threaded host (a Dagster step) can deadlock
+    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("forkserver"))
+
+
+def _list_and_read(root: str, folders: list[str], settings: CodebookSettings, label_depth: int | None):
+    listing = list_sequence_files(root, label_depth=label_depth, top_level=folders)
+    return _read_listing_part(root, listing, settings)
+
+
+def _read_listing_part(root: str, listing: FolderListing, settings: CodebookSettings):
+    sequences, rejected, ignored = _read_chunk(root, listing.candidates, settings)
+    listed = pa.Table.from_pylist(
+        [{"relative_path": p, "why": w} for p, w in listing.ignored], schema=IGNORED_FILES_SCHEMA
+    )
+    return sequences, rejected, pa.concat_tables([listed, ignored]), listing.other_files
 
 
 def read_sequence_paths(root: str, relative_paths: list[str], settings: CodebookSettings) -> IngestResult:
@@ -249,35 +287,37 @@ def read_sequence_paths(root: str, relative_paths: list[str], settings: Codebook
 def read_listing(
     root: str, listing: FolderListing, settings: CodebookSettings, workers: int | None = None
 ) -> IngestResult:
-    """Parse and validate the candidates of a listing; rows sorted by sequence_id."""
+    """Parse and validate the candidates of a listing (in chunks over processes when big)."""
     candidates = listing.candidates
     workers = workers or os.cpu_count() or 1
     if workers > 1 and len(candidates) >= PARALLEL_MIN_FILES:
         chunk = max(1, min(CHUNK_FILES, math.ceil(len(candidates) / workers)))
         chunks = [candidates[start : start + chunk] for start in range(0, len(candidates), chunk)]
-        # forkserver: a fork of a multi-threaded host (a Dagster step) can deadlock
-        context = multiprocessing.get_context("forkserver")
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        with _worker_pool(workers) as pool:
             parts = list(pool.map(_read_chunk, [root] * len(chunks), chunks, [settings] * len(chunks)))
+        parts = [(*part, Counter()) for part in parts]
     else:
-        parts = [_read_chunk(root, candidates, settings)]
-    sequences = pa.concat_tables([part[0] for part in parts])
-    rejected = pa.concat_tables([part[1] for part in parts])
-    ignored = pa.concat_tables(
-        [pa.Table.from_pylist(
-            [{"relative_path": p, "why": w} for p, w in listing.ignored], schema=IGNORED_FILES_SCHEMA
-        )]
-        + [part[2] for part in parts]
-    ).sort_by("relative_path")
+        parts = [(*_read_chunk(root, candidates, settings), Counter())]
+    listed = FolderListing(ignored=listing.ignored, other_files=listing.other_files)
+    parts.append(_read_listing_part(root, listed, settings))
+    return _assemble(parts, settings)
+
+
+def _assemble(parts: list, settings: CodebookSettings) -> IngestResult:
+    """One result from per-process parts, sorted so that it never depends on the split."""
+    other_files: Counter = Counter()
+    for part in parts:
+        other_files.update(part[3])
     warnings: list[str] = []
-    sequences = sequences.sort_by("sequence_id")
+    sequences = pa.concat_tables([part[0] for part in parts]).sort_by("sequence_id")
     if sequences.num_rows:
         sequences = _switch_off_unfit_levels(_mark_duplicates(sequences), warnings)
     return IngestResult(
         sequences=sequences,
-        rejected=rejected.sort_by([("relative_path", "ascending"), ("line", "ascending")]),
-        ignored=ignored,
-        other_files=dict(listing.other_files),
+        rejected=pa.concat_tables([part[1] for part in parts]).sort_by(
+            [("relative_path", "ascending"), ("line", "ascending")]),
+        ignored=pa.concat_tables([part[2] for part in parts]).sort_by("relative_path"),
+        other_files=dict(other_files),
         codebook=settings.resolve(),
         warnings=warnings,
     )

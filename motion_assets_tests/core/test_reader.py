@@ -185,13 +185,19 @@ def test_parallel_read_equals_serial_read(tmp_path, monkeypatch):
     import motion_assets.core.ingest as ingest
 
     for n in range(30):
-        write(tmp_path, f"D0{n % 3}/code_indices/s{n}.codes.json", sidecar([[n, 1], [2, n]]))
+        write(tmp_path, f"D0{n % 6}/code_indices/s{n}.codes.json", sidecar([[n, 1], [2, n]]))
     write(tmp_path, "D00/code_indices/bad.codes.json", "{")
+    write(tmp_path, "D01/D01_perf_summary.json", {"fps": 9})
+    write(tmp_path, "stream_codes.jsonl", json.dumps({"window": 0, "codes": [1]}))
     serial = read(tmp_path, workers=1)
     monkeypatch.setattr(ingest, "PARALLEL_MIN_FILES", 1)
-    parallel = read(tmp_path, workers=2)
-    assert parallel.sequences.equals(serial.sequences)
-    assert parallel.rejected.equals(serial.rejected)
+    by_folder = read(tmp_path, workers=2)  # six video folders: each worker lists its share
+    by_chunk = ingest.read_listing(str(tmp_path), ingest.list_sequence_files(str(tmp_path)),
+                                   CodebookSettings(variant=VARIANT), workers=2)
+    for parallel in (by_folder, by_chunk):
+        assert parallel.sequences.equals(serial.sequences)
+        assert parallel.rejected.equals(serial.rejected)
+        assert parallel.ignored.equals(serial.ignored)
 
 
 def test_codebook_precedence():
@@ -213,3 +219,17 @@ def test_digits_round_trip_and_follow_the_mixed_radix_rule():
     assert abs(codebook.unit_digits([1161]) - codebook.unit_digits([1162])).sum() < 0.3
     with pytest.raises(ValueError, match="does not fit FSQ levels"):
         codebook.digits([1920])
+
+
+def test_chosen_files_follow_the_folder_rules(tmp_path):
+    from motion_assets.core.ingest import read_sequence_paths
+
+    write(tmp_path, "D01_1/code_indices/a.codes.json", sidecar([[1, 2]]))
+    write(tmp_path, "D01_1/code_indices/b.codes.json", {"codes_windows": [[1, "x"]]})
+    write(tmp_path, "stream_codes.jsonl", json.dumps({"window": 0, "codes": [1]}))
+    result = read_sequence_paths(str(tmp_path), ["D01_1/code_indices/a.codes.json",
+                                                 "D01_1/code_indices/b.codes.json", "stream_codes.jsonl"],
+                                 CodebookSettings(variant=VARIANT))
+    assert list(rows(result)) == ["D01_1/code_indices/a"]
+    assert "non-integer code 'x'" in reasons(result)[("D01_1/code_indices/b.codes.json", None)]
+    assert result.ignored.column("relative_path").to_pylist() == ["stream_codes.jsonl"]
