@@ -4,7 +4,7 @@ import pathlib
 
 import pytest
 
-from motion_assets.cli.configs_from_yaml import CONFIG_SOURCES, deep_merge, load_yaml, run_config_from_folder
+from motion_assets.defs.config_files import CONFIG_SOURCES, deep_merge, load_yaml, run_config_from_folder
 from motion_assets.core.clustering_config import ClusteringPipelineConfig
 from motion_assets.core.encoder import SequenceEmbedConfig
 from motion_assets.defs.sequences.config import IngestConfig
@@ -37,3 +37,9 @@ def test_an_unknown_key_in_a_file_is_refused_with_its_path(tmp_path):
     (tmp_path / "sequence_embed.yaml").write_text("train:\n  batchsize: 3\n")
     with pytest.raises(ValueError, match="train.batchsize"):
         run_config_from_folder(str(tmp_path), {"sequence_encoder"})
+
+
+def test_scoring_yaml_equals_the_bundle_defaults():
+    from motion_assets.defs.scoring.config import ScoringBundleConfig
+
+    assert ScoringBundleConfig(**load_yaml(CONFIGS / "scoring.yaml")) == ScoringBundleConfig()

@@ -54,7 +54,7 @@ def run(args) -> int:
 
     from dagster import AssetSelection, DagsterInstance, materialize
 
-    from motion_assets.cli.configs_from_yaml import run_config_from_folder
+    from motion_assets.defs.config_files import run_config_from_folder
     from motion_assets.defs.jobs import variant_pipeline
     from motion_assets.defs.partitions import dataset_variants
     from motion_assets.defs.resources import build_resources

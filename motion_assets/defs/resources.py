@@ -7,6 +7,7 @@ from collections.abc import Mapping
 
 from dagster import ConfigurableResource
 
+from motion_assets.defs.config_files import ConfigFiles
 from motion_assets.defs.storage import ModelFiles, ParquetTables, PreviousTables
 
 DEFAULT_INFERENCE_ROOT = "data/demo/inference"
@@ -57,4 +58,5 @@ def build_resources(
         "model_files": ModelFiles(base_path=storage),
         "previous_tables": PreviousTables(base_path=storage),
         "incoming_watch": IncomingWatch(),
+        "config_files": ConfigFiles(folder=environ.get("MOTION_ASSETS_CONFIGS", "configs")),
     }

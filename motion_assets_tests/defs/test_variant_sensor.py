@@ -2,11 +2,16 @@
 
 import json
 import os
+import pathlib
 
 import pytest
 from dagster import DagsterInstance, SkipReason, build_sensor_context, instance_for_test
 
+from motion_assets.defs.config_files import ConfigFiles
 from motion_assets.defs.resources import TokenizerFolders
+from motion_assets.definitions import defs
+
+CONFIGS = pathlib.Path(__file__).parents[2] / "configs"
 from motion_assets.defs.sequences.sensors import variant_folder_sensor
 
 
@@ -27,7 +32,9 @@ def instance():
 
 def tick(instance: DagsterInstance, root, cursor=None, **folder_settings):
     folders = TokenizerFolders(inference_root=str(root), **folder_settings)
-    context = build_sensor_context(instance=instance, cursor=cursor, resources={"folders": folders})
+    context = build_sensor_context(instance=instance, cursor=cursor,
+                                   resources={"folders": folders, "config_files": ConfigFiles(folder=str(CONFIGS))},
+                                   definitions=defs)
     return variant_folder_sensor(context)
 
 
@@ -94,3 +101,11 @@ def test_bad_folder_name_is_refused_with_a_reason(instance, tmp_path):
         "bad name with spaces": "only letters, digits, '_', '-' and '.' are allowed "
         "(at most 200, starting alnum)"
     }
+
+
+def test_runs_carry_the_config_files_as_run_config(instance, tmp_path):
+    add_segment(tmp_path, "v1")
+    request = tick(instance, tmp_path).run_requests[0]
+    ops = request.run_config["ops"]
+    assert {"code_sequences", "sequence_encoder", "hdbscan_clusters"} <= set(ops)
+    assert ops["sequence_encoder"]["config"]["objective"]["task"] == "ntp"

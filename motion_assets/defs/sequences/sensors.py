@@ -14,10 +14,18 @@ from dagster import (
 )
 
 from motion_assets.core.folder_state import scan_variant_folders
+from motion_assets.defs.config_files import ConfigFiles
 from motion_assets.defs.jobs import variant_pipeline
 from motion_assets.defs.model_records import latest_metadata
 from motion_assets.defs.partitions import dataset_variants
 from motion_assets.defs.resources import TokenizerFolders
+
+
+def _pipeline_ops(context: SensorEvaluationContext) -> set[str]:
+    graph = context.repository_def.asset_graph if context.repository_def else None
+    if graph is None:
+        return set()
+    return {key.to_user_string() for key in variant_pipeline.selection.resolve(graph)}
 
 
 @sensor(
@@ -27,7 +35,8 @@ from motion_assets.defs.resources import TokenizerFolders
     description="Adds a dataset_variant partition per new folder and runs the variant pipeline; "
     "reruns a variant whose folder changed when rescan_changed_variants is set",
 )
-def variant_folder_sensor(context: SensorEvaluationContext, folders: TokenizerFolders):
+def variant_folder_sensor(context: SensorEvaluationContext, folders: TokenizerFolders,
+                          config_files: ConfigFiles):
     root = folders.inference_root
     if not os.path.isdir(root):
         return SkipReason(f"inference root {root!r} does not exist")
@@ -40,6 +49,7 @@ def variant_folder_sensor(context: SensorEvaluationContext, folders: TokenizerFo
     known = set(context.instance.get_dynamic_partitions(dataset_variants.name))
     new_variants = [v for v in scan.fingerprints if v not in known]
     run_requests = []
+    run_config = None
     for variant, fingerprint in scan.fingerprints.items():
         if seen.get(variant) == fingerprint:
             continue
@@ -47,8 +57,10 @@ def variant_folder_sensor(context: SensorEvaluationContext, folders: TokenizerFo
             continue
         if variant in known and (latest_metadata(context.instance, "code_sequences", variant) or {}).get("folder_fingerprint") == fingerprint:
             continue  # already ingested in this state, e.g. by `motion-assets run`
+        if run_config is None:  # the configs/*.yaml files, as `motion-assets run` uses them
+            run_config = config_files.run_config(_pipeline_ops(context))
         run_requests.append(
-            RunRequest(partition_key=variant, run_key=f"{variant}@{fingerprint}",
+            RunRequest(partition_key=variant, run_key=f"{variant}@{fingerprint}", run_config=run_config,
                        tags={"motion_assets/folder_fingerprint": fingerprint})
         )
     new_cursor = json.dumps({"fingerprints": scan.fingerprints, "refused": scan.refused}, sort_keys=True)

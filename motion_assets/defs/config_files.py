@@ -1,4 +1,4 @@
-"""configs/*.yaml -> Dagster run config for the selected assets.
+"""configs/*.yaml -> Dagster run config for the selected assets (CLI and sensors alike).
 
 Each file mirrors a core config dataclass; values are validated by that dataclass (clear
 messages for unknown keys) before they become run config.
@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 
 import yaml
+from dagster import ConfigurableResource
 
 from motion_assets.core.clustering_config import ClusteringPipelineConfig, UmapConfig
 from motion_assets.core.encoder import SequenceEmbedConfig
@@ -25,6 +26,7 @@ CONFIG_SOURCES: dict[str, tuple[tuple[str, ...], tuple[str, ...], type | None]] 
     "bayes_gmm_clusters": (("bayes_gmm_config.yaml",), (), ClusteringPipelineConfig),
     "labelled_evaluation": (CLUSTERING_FILES, (), ClusteringPipelineConfig),
     "umap_projection": (("eval_config.yaml",), ("visualization", "umap"), UmapConfig),
+    "scoring_bundle": (("scoring.yaml",), (), None),
 }
 # keys of eval_config.yaml that labelled_sequences takes (the rest is for the evaluation)
 LABELLED_SEQUENCES_KEYS = ("label_processing",)
@@ -78,3 +80,12 @@ def run_config_from_folder(folder: str, op_names: set[str], merge_map: dict | No
         if config:
             ops[op_name] = {"config": config}
     return {"ops": ops}
+
+
+class ConfigFiles(ConfigurableResource):
+    """The folder of YAML configs that runs started by sensors use, like the CLI's --configs."""
+
+    folder: str = "configs"
+
+    def run_config(self, op_names: set[str]) -> dict:
+        return run_config_from_folder(self.folder, op_names)
