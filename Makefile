@@ -24,8 +24,7 @@ test: install  ## the whole test suite, offline, on data the tests generate
 	$(BIN)/python -m pytest -n 2 --dist loadfile -q
 
 ui: install  ## the Dagster UI (and daemon: sensors) on the demo folders
-	mkdir -p $(DAGSTER_HOME)
-	VIRTUAL_ENV=$(CURDIR)/$(VENV) $(BIN)/dg dev -w workspace.yaml
+	$(BIN)/motion-assets ui
 
 clean:
 	rm -rf data .dagster_home

@@ -1,6 +1,6 @@
 """The one Definitions object of the code location: it only assembles ``defs``."""
 
-from dagster import Definitions, load_assets_from_modules
+from dagster import Definitions, in_process_executor, load_assets_from_modules
 
 from motion_assets.defs.clustering import assets as cluster_assets
 from motion_assets.defs.clustering import pictures as cluster_pictures
@@ -25,4 +25,8 @@ defs = Definitions(
     jobs=[variant_pipeline, score_sequences_job],
     sensors=[variant_folder_sensor, new_tokenizer_output_sensor],
     resources=build_resources(),
+    # One step at a time in the run's process: torch and sklearn are imported once, threads
+    # are not oversubscribed on small machines, SQLite is not contended. At scale, swap in
+    # the k8s or celery executor here.
+    executor=in_process_executor,
 )

@@ -4,9 +4,14 @@ import pathlib
 
 import pytest
 
-from motion_assets.defs.config_files import CONFIG_SOURCES, deep_merge, load_yaml, run_config_from_folder
 from motion_assets.core.clustering_config import ClusteringPipelineConfig
 from motion_assets.core.encoder import SequenceEmbedConfig
+from motion_assets.defs.config_files import (
+    CONFIG_SOURCES,
+    deep_merge,
+    load_yaml,
+    run_config_from_folder,
+)
 from motion_assets.defs.sequences.config import IngestConfig
 
 CONFIGS = pathlib.Path(__file__).parents[1] / "configs"

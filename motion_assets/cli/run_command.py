@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import sys
 import time
 
-DEFAULT_DAGSTER_HOME = ".dagster_home"
+from motion_assets.cli.dagster_home import ensure_dagster_home
 
 
 def add_parser(commands) -> None:
@@ -43,22 +42,18 @@ def _variants(args) -> list[str]:
 
 
 def run(args) -> int:
-    os.environ.setdefault("DAGSTER_HOME", os.path.abspath(DEFAULT_DAGSTER_HOME))
-    os.makedirs(os.environ["DAGSTER_HOME"], exist_ok=True)
-    instance_yaml = os.path.join(os.environ["DAGSTER_HOME"], "dagster.yaml")
-    if not os.path.exists(instance_yaml):
-        open(instance_yaml, "w").close()  # embedded defaults: SQLite storage in DAGSTER_HOME
+    ensure_dagster_home()
     if not os.path.isdir(args.inference_root):
         print(f"error: inference root {args.inference_root} does not exist", file=sys.stderr)
         return 2
 
     from dagster import AssetSelection, DagsterInstance, materialize
 
+    from motion_assets.definitions import ASSETS, defs
     from motion_assets.defs.config_files import run_config_from_folder
     from motion_assets.defs.jobs import variant_pipeline
     from motion_assets.defs.partitions import dataset_variants
     from motion_assets.defs.resources import build_resources
-    from motion_assets.definitions import ASSETS, defs
 
     storage = args.storage or os.environ.get("MOTION_ASSETS_STORAGE", "data/storage")
     resources = build_resources(
@@ -75,7 +70,10 @@ def run(args) -> int:
     if not selected:
         print(f"error: selection {args.select!r} matches no asset", file=sys.stderr)
         return 2
-    merge_map = json.load(open(args.merge_map)) if args.merge_map else None
+    merge_map = None
+    if args.merge_map:
+        with open(args.merge_map) as handle:
+            merge_map = json.load(handle)
     run_config = run_config_from_folder(
         args.configs, {key.to_user_string() for key in selected}, merge_map
     )
@@ -135,4 +133,4 @@ def _print_summary(summaries, storage: str) -> None:
         for evaluation in failed:
             print(f"    check warning: {evaluation.asset_check_key.to_user_string()}")
     print(f"\nTables: {storage}/<asset>/<variant>.parquet")
-    print("Open the UI: make ui   (or: DAGSTER_HOME=$PWD/.dagster_home dg dev -w workspace.yaml)")
+    print("Open the UI: make ui   (or: .venv/bin/motion-assets ui), then http://localhost:3000")

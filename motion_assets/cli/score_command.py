@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import sys
 
-DEFAULT_DAGSTER_HOME = ".dagster_home"
+from motion_assets.cli.dagster_home import ensure_dagster_home
 
 
 def add_parser(commands) -> None:
@@ -24,7 +24,7 @@ def add_parser(commands) -> None:
 
 
 def _recorded_hash(variant: str) -> str | None:
-    os.environ.setdefault("DAGSTER_HOME", os.path.abspath(DEFAULT_DAGSTER_HOME))
+    ensure_dagster_home()
     from dagster import DagsterInstance
 
     from motion_assets.defs.model_records import latest_metadata

@@ -8,8 +8,8 @@ from collections.abc import Sequence
 import matplotlib
 
 matplotlib.use("Agg")  # headless: assets and tests draw without a display
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
+import matplotlib.pyplot as plt
+from matplotlib.figure import Figure
 
 DPI = 80  # the event log stores plots inline: keep them small
 

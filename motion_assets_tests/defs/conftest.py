@@ -5,9 +5,14 @@ import dataclasses
 import pytest
 from dagster import instance_for_test, materialize
 
-from motion_assets.core.synthetic import MAIN_VARIANT, SyntheticSpec, VariantSpec, write_tokenizer_output
-from motion_assets.defs.resources import build_resources
+from motion_assets.core.synthetic import (
+    MAIN_VARIANT,
+    SyntheticSpec,
+    VariantSpec,
+    write_tokenizer_output,
+)
 from motion_assets.definitions import ASSETS
+from motion_assets.defs.resources import build_resources
 
 TINY_ENCODER = {"model": {"d_model": 16}, "train": {"epochs": 2, "batch_size": 16}}
 MODEL_ASSETS = ["code_sequences", "rejected_files", "sequence_encoder", "sequence_embeddings",

@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 from dagster import instance_for_test, materialize
 
-from motion_assets.defs.resources import build_resources
 from motion_assets.definitions import ASSETS
+from motion_assets.defs.resources import build_resources
 
 VARIANT = "v_cb2048"
 TINY_ENCODER = {"model": {"d_model": 16}, "train": {"epochs": 2, "batch_size": 8}}

@@ -6,8 +6,8 @@ import pandas as pd
 import pytest
 from dagster import instance_for_test, materialize
 
-from motion_assets.defs.resources import build_resources
 from motion_assets.definitions import ASSETS
+from motion_assets.defs.resources import build_resources
 
 VARIANT = "epochs5_complete500_d01_m10_cb2048_stride4"
 

@@ -7,9 +7,9 @@ import pathlib
 import pytest
 from dagster import DagsterInstance, SkipReason, build_sensor_context, instance_for_test
 
+from motion_assets.definitions import defs
 from motion_assets.defs.config_files import ConfigFiles
 from motion_assets.defs.resources import TokenizerFolders
-from motion_assets.definitions import defs
 
 CONFIGS = pathlib.Path(__file__).parents[2] / "configs"
 from motion_assets.defs.sequences.sensors import variant_folder_sensor

@@ -4,7 +4,6 @@ import io
 import os
 import time
 
-import numpy as np
 import pandas as pd
 import pyarrow as pa
 from dagster import (

@@ -14,10 +14,11 @@ from dagster import (
 )
 
 from motion_assets.core.incoming_files import new_settled_files
+from motion_assets.defs.jobs import score_sequences_job
 from motion_assets.defs.model_records import latest_metadata
 from motion_assets.defs.partitions import dataset_variants
-from motion_assets.defs.jobs import score_sequences_job
 from motion_assets.defs.resources import IncomingWatch, TokenizerFolders
+
 
 def _run_key(variant: str, batch: dict[str, int]) -> str:
     digest = hashlib.blake2b(json.dumps(sorted(batch.items())).encode(), digest_size=12).hexdigest()
