@@ -38,6 +38,7 @@ from motion_assets.core.clustering_config import (
     HdbscanConfig,
     KMeansConfig,
 )
+from motion_assets.core.novelty import KnnNovelty
 from motion_assets.core.reduction import Preprocessor
 
 __all__ = ["NOISE", "Assignments", "BayesGmmClusterer", "ClusterPipeline", "Clusterer",
@@ -50,9 +51,14 @@ __all__ = ["NOISE", "Assignments", "BayesGmmClusterer", "ClusterPipeline", "Clus
 class ClusterPipeline:
     """Preprocessing + a clusterer behind the same protocol: what a scoring bundle stores."""
 
-    def __init__(self, preprocessor: Preprocessor, clusterer: Clusterer) -> None:
+    def __init__(self, preprocessor: Preprocessor, clusterer: Clusterer,
+                 novelty: KnnNovelty | None = None, novelty_space: str = "raw",
+                 novelty_threshold: float | None = None) -> None:
         self.preprocessor = preprocessor
         self.clusterer = clusterer
+        self.novelty = novelty
+        self.novelty_space = novelty_space  # "raw": the input features; "reduced": after PCA
+        self.novelty_threshold = novelty_threshold if novelty is not None else None
 
     @property
     def name(self) -> str:
@@ -63,7 +69,10 @@ class ClusterPipeline:
         return self.clusterer.probability_threshold
 
     def fit(self, features) -> ClusterPipeline:
-        self.clusterer.fit(self.preprocessor.fit_transform(features))
+        reduced = self.preprocessor.fit_transform(features)
+        self.clusterer.fit(reduced)
+        if self.novelty is not None:
+            self.novelty.fit(features if self.novelty_space == "raw" else reduced)
         self.n_clusters_ = self.clusterer.n_clusters_
         self.renumber({c: c for c in range(self.n_clusters_)})
         return self
@@ -102,6 +111,28 @@ class ClusterPipeline:
         return (self._renumbered(self.clusterer.assign(reduced)),
                 self.clusterer.predict_proba(reduced), column_ids)
 
+    @property
+    def has_novelty(self) -> bool:
+        return getattr(self, "novelty", None) is not None  # pickles from before novelty: None
+
+    def novelty_score(self, features, reduced: np.ndarray | None = None) -> np.ndarray:
+        """kNN novelty in [0, 1] (core/novelty.py); NaN when the pipeline has none."""
+        if not self.has_novelty:
+            return np.full(features.shape[0], np.nan)
+        if getattr(self, "novelty_space", "raw") == "raw":
+            return self.novelty.score(features)
+        return self.novelty.score(self.transform(features) if reduced is None else reduced)
+
+    def score_parts(self, features) -> tuple[Assignments, np.ndarray, np.ndarray, np.ndarray]:
+        """:meth:`assign_with_soft_membership` plus the novelty ``[N]`` (NaN without one),
+        from one preprocessing pass: what the scoring path needs."""
+        reduced = self.transform(features)
+        column_ids = np.array([self.cluster_ids_.get(j, j) for j in range(self.n_clusters_)],
+                              dtype=np.int64)
+        return (self._renumbered(self.clusterer.assign(reduced)),
+                self.clusterer.predict_proba(reduced), column_ids,
+                self.novelty_score(features, reduced))
+
 
 def make_clusterer(kind: str, config: HdbscanConfig | BayesGmmConfig | KMeansConfig | None = None,
                    preprocessing: FeaturePreprocessingConfig | None = None) -> ClusterPipeline:
@@ -110,4 +141,9 @@ def make_clusterer(kind: str, config: HdbscanConfig | BayesGmmConfig | KMeansCon
              "kmeans": KMeansClusterer}
     if kind not in kinds:
         raise ValueError(f"unknown clusterer {kind!r}; expected one of {sorted(kinds)}")
-    return ClusterPipeline(Preprocessor(preprocessing), kinds[kind](config))  # type: ignore[arg-type]
+    preprocessing = preprocessing or FeaturePreprocessingConfig()
+    settings = preprocessing.novelty
+    novelty = (KnnNovelty(settings.k, settings.max_reference, normalize=True,
+                          random_state=settings.random_state) if settings.enabled else None)
+    return ClusterPipeline(Preprocessor(preprocessing), kinds[kind](config),  # type: ignore[arg-type]
+                           novelty, settings.space, settings.threshold)

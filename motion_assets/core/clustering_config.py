@@ -4,7 +4,8 @@ The nesting follows the old tool's files (``preprocessing.lstm_feature.pca.*``,
 ``clustering.hdbscan.*``, ``clustering.bayes_gmm.*``, ``visualization.umap.*``,
 ``label_processing.merge_map``, ``kmin``/``kmax``). Every section has ``from_dict``, which
 refuses unknown keys so a typo in a YAML file is an error, not a silently ignored setting.
-The defaults are the values measured best (see benchmarks/clustering_benchmark.py).
+The defaults are the values measured best (benchmarks/quality_benchmark.py: deployed ARI on
+the labelled subset and unknown-action AUROC, synthetic seeds 0 and 2).
 """
 
 from __future__ import annotations
@@ -85,7 +86,7 @@ class PcaConfig(ConfigSection):
     section: ClassVar[str] = "preprocessing.lstm_feature.pca"
     enabled: bool = True
     max_components: int = 16
-    explained_variance: float = 0.95
+    explained_variance: float = 1.0
     min_components: int = 4
     random_state: int = 0
 
@@ -99,12 +100,40 @@ class PcaConfig(ConfigSection):
 
 
 @dataclass(frozen=True)
+class NoveltyConfig(ConfigSection):
+    """kNN novelty (core/novelty.py), fitted with the cluster pipeline and kept in the bundle.
+
+    ``space``: ``raw`` = the L2-normalised input features (the embedding), ``reduced`` = the
+    clusterer's input (after PCA). ``k``: the neighbour whose distance counts.
+    ``max_reference``: training rows kept (float32). ``threshold``: a sequence whose novelty
+    (the share of training sequences less isolated than it) reaches this is unknown; 0.95
+    flags about 5 % of the training sequences.
+    """
+
+    section: ClassVar[str] = "preprocessing.lstm_feature.novelty"
+    enabled: bool = True
+    space: str = "raw"
+    k: int = 5
+    max_reference: int = 20_000
+    threshold: float = 0.95
+    random_state: int = 0
+
+    def __post_init__(self) -> None:
+        _check_choice(f"{self.section}.space", self.space, ("raw", "reduced"))
+        if self.k < 1 or self.max_reference < 2:
+            raise ValueError(f"{self.section}: need k >= 1 and max_reference >= 2")
+        _check_range(f"{self.section}.threshold", self.threshold, 0, 1)
+
+
+@dataclass(frozen=True)
 class FeaturePreprocessingConfig(ConfigSection):
-    """PCA, then L2 normalisation (euclidean on unit vectors ranks pairs like cosine)."""
+    """PCA, then L2 normalisation (euclidean on unit vectors ranks pairs like cosine); the
+    novelty model beside them."""
 
     section: ClassVar[str] = "preprocessing.lstm_feature"
     pca: PcaConfig = field(default_factory=PcaConfig)
     l2_normalize: bool = True
+    novelty: NoveltyConfig = field(default_factory=NoveltyConfig)
 
 
 @dataclass(frozen=True)
@@ -130,8 +159,8 @@ class HdbscanConfig(ConfigSection):
     """
 
     section: ClassVar[str] = "clustering.hdbscan"
-    min_cluster_size: int = 15
-    min_samples: int | None = 5
+    min_cluster_size: int = 60
+    min_samples: int | None = 1
     metric: str = "euclidean"
     cluster_selection_epsilon: float = 0.0
     cluster_selection_method: str = "eom"
@@ -172,7 +201,7 @@ class BayesGmmConfig(ConfigSection):
     """
 
     section: ClassVar[str] = "clustering.bayes_gmm"
-    n_components: int = 20
+    n_components: int = 7
     covariance_type: str = "auto"
     weight_concentration_prior_type: str = "dirichlet_process"
     weight_concentration_prior: float | None = None
@@ -183,7 +212,7 @@ class BayesGmmConfig(ConfigSection):
     reg_covar: float = 1e-5
     random_state: int = 0
     effective_weight_threshold: float = 0.01
-    full_covariance_budget: float = 5e6
+    full_covariance_budget: float = 5e7
     probability_threshold: float = 0.5
 
     def __post_init__(self) -> None:

@@ -41,7 +41,10 @@ def merge_labels(labels, merge_map: Mapping[str, str]) -> np.ndarray:
 
 def clusterers_for(config: ClusteringPipelineConfig, n_labels: int) -> dict[str, ClusterPipeline]:
     """Fresh, unfitted pipelines named e.g. ``kmeans_k5``, ``bayes_gmm_k5``, ``hdbscan``."""
-    preprocessing = config.preprocessing.lstm_feature
+    # novelty serves online scoring only: not fitted for the leaderboard
+    preprocessing = dataclasses.replace(
+        config.preprocessing.lstm_feature,
+        novelty=dataclasses.replace(config.preprocessing.lstm_feature.novelty, enabled=False))
     ks = range(config.kmin, config.kmax + 1) if config.kmin is not None else [n_labels]
     pipelines: dict[str, ClusterPipeline] = {}
     for k in ks:

@@ -10,8 +10,12 @@ featurizer, runs the fitted cluster pipeline's ``assign`` and returns one row pe
     probability     float64  HDBSCAN: membership strength (approximate_predict); GMM: posterior
     soft_probability float64 max soft membership (HDBSCAN membership vector; GMM: posterior)
     outlier_score   float64  in [0, 1], higher = more unusual (GLOSH; GMM likelihood rank)
+    novelty         float64  in [0, 1], kNN distance to the training embeddings as the share
+                             of training sequences less isolated (core/novelty.py); NaN
+                             for a pipeline without a novelty model
     is_noise        bool     HDBSCAN noise
-    unknown         bool     noise, or probability below the bundle's threshold
+    unknown         bool     noise (if the thresholds count it), or probability below the
+                             bundle's threshold, or novelty above its novelty threshold
     unknown_score   float64  in [0, 1], higher = more likely an unknown action (for AUROC)
     bundle_hash     string   sha256 of the bundle file the scores came from
 
@@ -32,23 +36,40 @@ from motion_assets.core.scoring_bundle import ScoringBundle, Thresholds
 from motion_assets.core.sequence_table import CODE_SEQUENCES_SCHEMA
 
 SCORE_COLUMNS = ("sequence_id", "cluster", "best_cluster", "probability", "soft_probability",
-                 "outlier_score", "is_noise", "unknown", "unknown_score", "bundle_hash")
+                 "outlier_score", "novelty", "is_noise", "unknown", "unknown_score", "bundle_hash")
 BATCH_ROWS = 4096  # rows featurized and assigned at once (bounds memory on big tables)
+NOVELTY_WEIGHT = 1.0  # calibration: share of the unknown budget given to novelty (measured:
+# the probability ranks the unseen action no better than chance, novelty at AUROC ~0.75)
+NOISE_IS_UNKNOWN = False  # calibration: HDBSCAN noise is ~40 % of known training sequences, so
+# counting it flags far more than the target; calibrated bundles leave noise to novelty
 
 
-def _noise_or_outlier(probability, soft, outlier, is_noise):
+def _noise_or_outlier(probability, soft, outlier, is_noise, novelty=None):
     # noise first (1 + outlier, shrunk into [0.5, 1]), else the GLOSH / likelihood rank
     return np.where(is_noise, 0.5 + 0.5 * outlier, 0.5 * outlier)
 
 
-# unknown_score definitions: (probability, soft, outlier, is_noise) -> [N] in [0, 1].
-# Compared on the synthetic unseen action in benchmarks/scoring_benchmark.py --quality.
+def _novelty_or(novelty, fallback):
+    """The novelty where there is one (a pipeline without a novelty model gives NaN)."""
+    if novelty is None:
+        return fallback
+    novelty = np.asarray(novelty, dtype=np.float64)
+    return np.where(np.isnan(novelty), fallback, novelty)
+
+
+# unknown_score definitions: (probability, soft, outlier, is_noise, novelty) -> [N] in [0, 1].
+# Compared on the unseen synthetic action in benchmarks/quality_benchmark.py.
 UNKNOWN_SCORES = {
-    "one_minus_probability": lambda p, soft, outlier, noise: 1.0 - p,
-    "one_minus_soft": lambda p, soft, outlier, noise: 1.0 - soft,
-    "outlier": lambda p, soft, outlier, noise: outlier,
-    "mean_probability_outlier": lambda p, soft, outlier, noise: 0.5 * (1.0 - p + outlier),
+    "one_minus_probability": lambda p, soft, outlier, noise, novelty=None: 1.0 - p,
+    "one_minus_soft": lambda p, soft, outlier, noise, novelty=None: 1.0 - soft,
+    "outlier": lambda p, soft, outlier, noise, novelty=None: outlier,
+    "mean_probability_outlier": lambda p, soft, outlier, noise, novelty=None: 0.5 * (1.0 - p + outlier),
     "noise_or_outlier": _noise_or_outlier,
+    "novelty": lambda p, soft, outlier, noise, novelty=None: _novelty_or(novelty, outlier),
+    "mean_novelty_outlier": lambda p, soft, outlier, noise, novelty=None:
+        0.5 * (_novelty_or(novelty, outlier) + outlier),
+    "max_novelty_outlier": lambda p, soft, outlier, noise, novelty=None:
+        np.maximum(_novelty_or(novelty, outlier), outlier),
 }
 
 
@@ -67,16 +88,96 @@ def calibrate_threshold(training_probabilities, target_unknown_share: float) -> 
     return float(values[int(np.floor(target_unknown_share * len(values)))])
 
 
+def unknown_flags(probability, is_noise, novelty, thresholds: Thresholds,
+                  novelty_threshold: float | None = None) -> np.ndarray:
+    """The ``unknown`` rule: noise (if counted), or (not noise and) probability below the
+    threshold, or novelty above the novelty threshold (None or NaN novelty: not used)."""
+    probability = np.asarray(probability, dtype=np.float64)
+    is_noise = np.asarray(is_noise, dtype=bool)
+    flags = (~is_noise & (probability < thresholds.probability))
+    if thresholds.noise_is_unknown:
+        flags |= is_noise
+    limit = thresholds.novelty if thresholds.novelty is not None else novelty_threshold
+    if limit is not None and novelty is not None:
+        novelty = np.asarray(novelty, dtype=np.float64)
+        flags |= np.nan_to_num(novelty, nan=-1.0) > limit
+    return flags
+
+
+def calibrate_thresholds(probability, is_noise, novelty, target_unknown_share: float, *,
+                         novelty_weight: float = NOVELTY_WEIGHT,
+                         noise_is_unknown: bool = True) -> tuple[float, float | None, float]:
+    """Probability and novelty thresholds that flag ``target_unknown_share`` of the training
+    sequences under :func:`unknown_flags`: ``(probability, novelty, achieved share)``.
+
+    The share is split between the two rules (``novelty_weight`` to novelty, the rest to the
+    probability) and scaled up by bisection until the union reaches the target. Noise that
+    counts is flagged regardless: where it alone exceeds the target, the achieved share is
+    the noise share (nothing else is flagged).
+    """
+    probability = np.asarray(probability, dtype=np.float64)
+    is_noise = np.asarray(is_noise, dtype=bool)
+    has_novelty = novelty is not None and not np.isnan(np.asarray(novelty, np.float64)).all()
+    weight = float(np.clip(novelty_weight, 0.0, 1.0)) if has_novelty else 0.0
+    candidates = probability[~is_noise] if (~is_noise).any() else np.zeros(1)
+    negated = -np.asarray(novelty, dtype=np.float64) if has_novelty else None
+
+    def thresholds_for(share_p: float, share_n: float) -> tuple[float, float | None]:
+        share_p, share_n = min(share_p, 0.999), min(share_n, 0.999)
+        p = calibrate_threshold(candidates, share_p) if share_p > 0 else 0.0
+        n = -calibrate_threshold(negated, share_n) if has_novelty and share_n > 0 else 1.0
+        return p, (n if has_novelty else None)
+
+    def achieved(p: float, n: float | None) -> float:
+        rule = Thresholds(p, novelty=n, noise_is_unknown=noise_is_unknown)
+        return float(unknown_flags(probability, is_noise, novelty if has_novelty else None,
+                                   rule).mean())
+
+    def largest(shares) -> float:
+        """Bisection: the largest t in [0, 1] whose thresholds stay within the target."""
+        low, high = 0.0, 1.0
+        for _ in range(30):
+            middle = 0.5 * (low + high)
+            if achieved(*thresholds_for(*shares(middle))) <= target_unknown_share:
+                low = middle
+            else:
+                high = middle
+        return low
+
+    scale = largest(lambda t: (t * (1 - weight), t * weight))
+    # then top up one rule alone (the discrete steps of the union can stop short)
+    if weight < 1.0:
+        share_n = scale * weight
+        share_p = largest(lambda t: (scale * (1 - weight) + t, share_n)) + scale * (1 - weight)
+    else:
+        share_p = 0.0
+        share_n = largest(lambda t: (0.0, scale + t)) + scale
+    p, n = thresholds_for(share_p, share_n)
+    return p, n, achieved(p, n)
+
+
 def calibrated_bundle(bundle: ScoringBundle, training_table: pd.DataFrame,
-                      target_unknown_share: float) -> ScoringBundle:
-    """A copy of ``bundle`` whose threshold flags ``target_unknown_share`` of the training
-    table as unknown, measured through :func:`score_sequences` (the online path)."""
+                      target_unknown_share: float, *, novelty_weight: float = NOVELTY_WEIGHT,
+                      noise_is_unknown: bool | None = None) -> ScoringBundle:
+    """A copy of ``bundle`` whose thresholds flag ``target_unknown_share`` of the training
+    table as unknown, measured through :func:`score_sequences` (the online path).
+
+    ``noise_is_unknown``: None = :data:`NOISE_IS_UNKNOWN` (see there); the share is split
+    between novelty and probability by ``novelty_weight`` (:func:`calibrate_thresholds`).
+    """
+    if not 0.0 <= target_unknown_share < 1.0:
+        raise ValueError(f"target_unknown_share must lie in [0, 1), got {target_unknown_share}")
+    noise_counts = NOISE_IS_UNKNOWN if noise_is_unknown is None else bool(noise_is_unknown)
     scores = score_sequences(bundle, training_table)
-    threshold = calibrate_threshold(
-        np.where(scores["is_noise"], 0.0, scores["probability"]), target_unknown_share)
-    achieved = float((scores["is_noise"] | (scores["probability"] < threshold)).mean())
-    thresholds = Thresholds(threshold, "training_quantile", bundle.thresholds.configured,
-                            float(target_unknown_share), achieved)
+    novelty = scores["novelty"].to_numpy()
+    probability, novelty_threshold, achieved = calibrate_thresholds(
+        scores["probability"].to_numpy(), scores["is_noise"].to_numpy(),
+        None if np.isnan(novelty).all() else novelty, target_unknown_share,
+        novelty_weight=novelty_weight, noise_is_unknown=noise_counts)
+    thresholds = Thresholds(probability, "training_quantile", bundle.thresholds.configured,
+                            float(target_unknown_share), achieved,
+                            novelty=1.0 if novelty_threshold is None else novelty_threshold,
+                            noise_is_unknown=noise_counts)
     # a new threshold makes a new file: the loaded file's hashes no longer apply
     provenance = {k: v for k, v in bundle.provenance.items()
                   if k not in ("bundle_sha256", "part_sha256")}
@@ -102,28 +203,35 @@ def score_sequences(bundle: ScoringBundle, table: pd.DataFrame, *, bundle_hash: 
 
 _EMPTY = {"cluster": np.zeros(0, np.int64), "best_cluster": np.zeros(0, np.int64),
           "probability": np.zeros(0), "soft_probability": np.zeros(0),
-          "outlier_score": np.zeros(0), "is_noise": np.zeros(0, bool),
+          "outlier_score": np.zeros(0), "novelty": np.zeros(0), "is_noise": np.zeros(0, bool),
           "unknown": np.zeros(0, bool), "unknown_score": np.zeros(0)}
 
 
 def _score_batch(bundle: ScoringBundle, table: pd.DataFrame) -> dict[str, np.ndarray]:
     """The score columns (all but sequence_id and bundle_hash) of one batch of rows."""
     features = bundle.featurizer.transform(table)
-    assignments, soft, column_ids = bundle.pipeline.assign_with_soft_membership(features)
+    pipeline = bundle.pipeline
+    if hasattr(pipeline, "score_parts"):
+        assignments, soft, column_ids, novelty = pipeline.score_parts(features)
+    else:  # a pipeline object from before novelty
+        assignments, soft, column_ids = pipeline.assign_with_soft_membership(features)
+        novelty = np.full(len(table), np.nan)
     if soft.shape[1]:
         best, soft_max = column_ids[soft.argmax(axis=1)], soft.max(axis=1)
     else:  # a fit that found no cluster: everything is noise
         best, soft_max = np.full(len(table), NOISE, dtype=np.int64), np.zeros(len(table))
     score = UNKNOWN_SCORES[bundle.unknown_score](
-        assignments.probability, soft_max, assignments.outlier_score, assignments.is_noise)
+        assignments.probability, soft_max, assignments.outlier_score, assignments.is_noise, novelty)
     return {
         "cluster": assignments.cluster.astype(np.int64),
         "best_cluster": np.where(assignments.is_noise, best, assignments.cluster),
         "probability": assignments.probability,
         "soft_probability": soft_max,
         "outlier_score": assignments.outlier_score,
+        "novelty": novelty,
         "is_noise": assignments.is_noise,
-        "unknown": assignments.is_unknown(bundle.thresholds.probability),
+        "unknown": unknown_flags(assignments.probability, assignments.is_noise, novelty,
+                                 bundle.thresholds, getattr(pipeline, "novelty_threshold", None)),
         "unknown_score": np.clip(score, 0.0, 1.0),
     }
 

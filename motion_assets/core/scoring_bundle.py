@@ -35,19 +35,21 @@ from motion_assets.core.encoder_training import EncoderFeaturizer, load_encoder,
 from motion_assets.core.reader import CodebookSettings
 
 BUNDLE_FORMAT = "motion_assets.scoring_bundle.v1"
-DEFAULT_UNKNOWN_SCORE = "outlier"  # best measured of UNKNOWN_SCORES (scoring.py), see benchmarks
+DEFAULT_UNKNOWN_SCORE = "novelty"  # best measured of UNKNOWN_SCORES (benchmarks/quality_benchmark.py)
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # fixed member timestamps: same bundle, same bytes
 _VERSIONED = ("motion_assets", "torch", "scikit-learn", "hdbscan", "numpy")
 
 
 @dataclass(frozen=True)
 class Thresholds:
-    """When a sequence is ``unknown``: HDBSCAN noise, or probability below ``probability``.
+    """When a sequence is ``unknown``: HDBSCAN noise (when ``noise_is_unknown``), or a
+    probability below ``probability`` (noise aside), or a kNN novelty above ``novelty``.
 
     ``method``: ``"configured"`` (the clusterer config's value) or ``"training_quantile"``
-    (:func:`motion_assets.core.scoring.calibrate_threshold` on the training sequences);
+    (:func:`motion_assets.core.scoring.calibrate_thresholds` on the training sequences);
     ``target_unknown_share``/``achieved_unknown_share``: the share of training sequences
-    asked to be, and actually, flagged unknown under this threshold (None when configured).
+    asked to be, and actually, flagged unknown under these thresholds (None when configured).
+    ``novelty``: None = the cluster pipeline's configured novelty threshold; 1.0 = never.
     """
 
     probability: float
@@ -55,10 +57,14 @@ class Thresholds:
     configured: float | None = None
     target_unknown_share: float | None = None
     achieved_unknown_share: float | None = None
+    novelty: float | None = None
+    noise_is_unknown: bool = True
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.probability <= 1.0:
             raise ValueError(f"probability threshold must lie in [0, 1], got {self.probability}")
+        if self.novelty is not None and not 0.0 <= self.novelty <= 1.0:
+            raise ValueError(f"novelty threshold must lie in [0, 1], got {self.novelty}")
         if self.method not in ("configured", "training_quantile"):
             raise ValueError(f"threshold method must be configured or training_quantile, "
                              f"got {self.method!r}")

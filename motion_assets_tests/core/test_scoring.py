@@ -163,12 +163,14 @@ def test_the_unseen_action_is_flagged_unknown_at_the_measured_rate(data, bundles
     unknown = score_sequences(bundle, data["unknown"])
     truth = np.r_[np.zeros(len(known)), np.ones(len(unknown))]
     auroc = roc_auc_score(truth, np.r_[known["unknown_score"], unknown["unknown_score"]])
-    # Measured (tiny encoder, seed 1): unseen action 0.254 flagged, held-out known videos
-    # 0.498, AUROC 0.39. This synthetic unknown shares a known posture and lands in dense
-    # regions after PCA, so the bar guards the rate, not a separation it does not have.
-    assert unknown["unknown"].mean() >= 0.2
+    # Measured (tiny encoder, seed 1), kNN novelty in the raw embedding, noise not counted:
+    # unseen action 0.134 flagged, held-out known videos 0.124, AUROC 0.61. Before novelty
+    # (GLOSH score, noise counted): 0.254 vs 0.498 and AUROC 0.39. The tiny encoder barely
+    # separates this unknown; benchmarks/quality_benchmark.py measures the real settings.
+    assert known["unknown"].mean() <= 0.25
+    assert unknown["unknown"].mean() >= known["unknown"].mean()
     assert 0.0 <= unknown["unknown_score"].min() and unknown["unknown_score"].max() <= 1.0
-    assert 0.3 <= auroc <= 1.0
+    assert auroc >= 0.5
 
 
 @pytest.mark.parametrize("kind", ["hdbscan", "bayes_gmm"])
@@ -257,3 +259,18 @@ def test_cluster_share_drift_is_zero_for_equal_shares_and_one_for_disjoint():
     assert apart.total_variation == pytest.approx(1.0)
     assert apart.jensen_shannon == pytest.approx(1.0)
     assert apart.new_clusters == (2, 3)
+
+
+def test_knn_novelty_is_a_calibrated_quantile_of_training_isolation():
+    from motion_assets.core.novelty import KnnNovelty
+
+    rng = np.random.default_rng(0)
+    training = rng.normal(size=(1500, 8)) + 4.0 * np.eye(8)[0]  # rows L2-normalised: a cone
+    novelty = KnnNovelty(k=5).fit(training)
+    own = novelty.score(training)  # each row skips itself: its leave-one-out value
+    assert (own > 0.95).mean() == pytest.approx(0.05, abs=2 / len(training))
+    near = novelty.score(training[:50] + rng.normal(scale=1e-3, size=(50, 8)))
+    far = novelty.score(rng.normal(size=(50, 8)) + 4.0 * np.eye(8)[1])  # another direction
+    assert far.min() > 0.95 and near.mean() < 0.7
+    capped = KnnNovelty(k=5, max_reference=300).fit(training)
+    assert capped.reference_.shape == (300, 8) and capped.reference_.dtype == np.float32
