@@ -59,6 +59,7 @@ BEFORE = {
 SETTINGS: dict[str, dict] = {
     "before": BEFORE,
     "default": {},  # the code's current defaults
+    "gmm_bic": {"_ignore_label_count": True},  # n_components 0 without labels: BIC
 }
 
 
@@ -165,7 +166,7 @@ def measure(data: dict, featurizer, setting: dict, with_best: bool = True) -> di
     import numpy as np
     from sklearn.metrics import adjusted_rand_score, roc_auc_score
 
-    from motion_assets.core.clustering import make_clusterer
+    from motion_assets.core.clustering import gmm_config_for_labels, make_clusterer
     from motion_assets.core.clustering_config import ClusteringPipelineConfig
     from motion_assets.core.featurizers import BagOfCodesTfidf, table_levels
     from motion_assets.core.label_evaluation import evaluate_on_labels
@@ -184,6 +185,8 @@ def measure(data: dict, featurizer, setting: dict, with_best: bool = True) -> di
     for kind, short in (("hdbscan", "hdb"), ("bayes_gmm", "gmm")):
         started = time.perf_counter()
         settings = getattr(config.clustering, kind)
+        if kind == "bayes_gmm" and not setting.get("_ignore_label_count"):
+            settings = gmm_config_for_labels(settings, len(set(truth_labels)))  # as the asset does
         pipeline = make_clusterer(kind, settings, config.preprocessing.lstm_feature).fit(features)
         row[f"{short}_fit_s"] = time.perf_counter() - started
         bundle = make_scoring_bundle(

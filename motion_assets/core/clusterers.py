@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 from hdbscan.prediction import approximate_predict_scores
 from sklearn.cluster import KMeans
-from sklearn.mixture import BayesianGaussianMixture
+from sklearn.mixture import BayesianGaussianMixture, GaussianMixture
 
 from motion_assets.core.cluster_assignments import NOISE, Assignments
 from motion_assets.core.clustering_config import BayesGmmConfig, HdbscanConfig, KMeansConfig
@@ -139,7 +139,8 @@ def choose_covariance(config: BayesGmmConfig, n_samples: int, dims: int) -> str:
     if config.covariance_type != "auto":
         return config.covariance_type
     enough_data = n_samples >= 10 * dims * (dims + 1) / 2
-    cost = n_samples * dims**2 * min(config.n_components, n_samples)
+    components = config.n_components or config.max_components_auto
+    cost = n_samples * dims**2 * min(components, n_samples)
     return "full" if enough_data and cost <= config.full_covariance_budget else "diag"
 
 
@@ -156,8 +157,9 @@ class BayesGmmClusterer:
         config = self.config
         data = as_dense_features(features)
         self.covariance_type_ = choose_covariance(config, *data.shape)
+        n_components = config.n_components or self._components_by_bic(data)
         self.model_ = BayesianGaussianMixture(
-            n_components=min(config.n_components, len(data)),
+            n_components=min(n_components, len(data)),
             covariance_type=self.covariance_type_,
             weight_concentration_prior_type=config.weight_concentration_prior_type,
             weight_concentration_prior=config.weight_concentration_prior,
@@ -183,6 +185,16 @@ class BayesGmmClusterer:
         self.training_assignments_ = self.assign(data)
         self.labels_ = self.training_assignments_.cluster
         return self
+
+    def _components_by_bic(self, data: np.ndarray) -> int:
+        """The component count with the lowest BIC of a plain Gaussian mixture (``bic_``)."""
+        config = self.config
+        counts = range(2, min(config.max_components_auto, len(data) - 1) + 1)
+        bic = [GaussianMixture(k, covariance_type=self.covariance_type_, reg_covar=config.reg_covar,
+                               max_iter=config.max_iter, random_state=config.random_state).fit(data).bic(data)
+               for k in counts]
+        self.bic_ = pd.DataFrame({"n_components": list(counts), "bic": bic})
+        return int(counts[int(np.argmin(bic))])
 
     def predict_proba(self, features) -> np.ndarray:
         """Posterior over the kept components, renormalised: (n, n_clusters_)."""

@@ -147,3 +147,12 @@ def make_clusterer(kind: str, config: HdbscanConfig | BayesGmmConfig | KMeansCon
                           random_state=settings.random_state) if settings.enabled else None)
     return ClusterPipeline(Preprocessor(preprocessing), kinds[kind](config),  # type: ignore[arg-type]
                            novelty, settings.space, settings.threshold)
+
+
+def gmm_config_for_labels(config: BayesGmmConfig, label_count: int | None) -> BayesGmmConfig:
+    """``n_components: 0`` means: as many components as the hand-labelled subset has labels
+    (the user's own count of action types), and a BIC choice when there is no such subset."""
+    if config.n_components or not label_count or label_count < 2:
+        return config
+    return dataclasses.replace(config, n_components=int(label_count))
+

@@ -197,11 +197,16 @@ class BayesGmmConfig(ConfigSection):
     per covariance parameter, else ``diag``: full is 5-10x slower (measured: 3000 x 16 dims,
     30 components took 41 s full vs 3 s diag), so at the default budget it costs ~10 s at most. A component counts as effective when its weight exceeds
     ``effective_weight_threshold``. ``probability_threshold``: below this max posterior a
-    sequence is unknown.
+    sequence is unknown. ``n_components: 0`` (default): as many components as the labelled
+    subset has labels where there is one, else the count with the lowest BIC among
+    ``2..max_components_auto`` (a plain Gaussian mixture per count). The Dirichlet-process
+    prior alone barely prunes on these embeddings (measured: 20 components stayed 20), and
+    on synthetic data BIC overshoots (9-12 components for 7 actions: ARI 0.31 vs 0.38).
     """
 
     section: ClassVar[str] = "clustering.bayes_gmm"
-    n_components: int = 7
+    n_components: int = 0
+    max_components_auto: int = 16
     covariance_type: str = "auto"
     weight_concentration_prior_type: str = "dirichlet_process"
     weight_concentration_prior: float | None = None
@@ -216,8 +221,9 @@ class BayesGmmConfig(ConfigSection):
     probability_threshold: float = 0.5
 
     def __post_init__(self) -> None:
-        if self.n_components < 1:
-            raise ValueError(f"{self.section}.n_components: must be >= 1")
+        if self.n_components < 0 or self.max_components_auto < 2:
+            raise ValueError(f"{self.section}.n_components: must be >= 1, or 0 for a BIC choice "
+                             "(then max_components_auto >= 2)")
         _check_choice(f"{self.section}.covariance_type", self.covariance_type, COVARIANCE_TYPES)
         _check_choice(f"{self.section}.weight_concentration_prior_type",
                       self.weight_concentration_prior_type,

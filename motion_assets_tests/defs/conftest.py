@@ -15,7 +15,8 @@ from motion_assets.definitions import ASSETS
 from motion_assets.defs.resources import build_resources
 
 TINY_ENCODER = {"model": {"d_model": 16}, "train": {"epochs": 2, "batch_size": 16}}
-MODEL_ASSETS = ["code_sequences", "rejected_files", "sequence_encoder", "sequence_embeddings",
+MODEL_ASSETS = ["code_sequences", "rejected_files", "labelled_sequences", "sequence_encoder",
+                "sequence_embeddings",
                 "hdbscan_clusters", "hdbscan_model", "bayes_gmm_clusters", "bayes_gmm_model",
                 "scoring_bundle"]
 
@@ -34,9 +35,14 @@ class Pipeline:
     storage: object
 
     def materialize(self, selection, run_config=None, raise_on_error=True):
+        default_ops = {
+            "sequence_encoder": {"config": TINY_ENCODER},
+            "labelled_sequences": {"config": {"label_processing": {"merge_map": self.tree.merge_map()}}},
+        }
         return materialize(ASSETS, instance=self.instance, partition_key=MAIN_VARIANT,
                            resources=self.resources, selection=selection,
-                           run_config=run_config or {"ops": {"sequence_encoder": {"config": TINY_ENCODER}}},
+                           run_config=run_config or {"ops": {op: default_ops[op] for op in default_ops
+                                                             if op in selection}},
                            raise_on_error=raise_on_error)
 
 

@@ -96,3 +96,9 @@ def test_sensor_waits_for_files_still_being_written(pipeline):
     )
     result = new_tokenizer_output_sensor(context)
     assert not result.run_requests and "still settling" in result.skip_reason.skip_message
+
+
+def test_the_mixture_has_one_component_per_label_of_the_labelled_subset(pipeline):
+    labelled = pd.read_parquet(pipeline.storage / "labelled_sequences" / f"{MAIN_VARIANT}.parquet")
+    event = pipeline.instance.get_latest_materialization_event(AssetKey("bayes_gmm_clusters"))
+    assert event.asset_materialization.metadata["components"].value == labelled["label"].nunique() == 7

@@ -10,7 +10,7 @@ from dagster import AssetExecutionContext, AssetOut, MaterializeResult, Metadata
 from motion_assets.core.cluster_ids import stable_cluster_ids
 from motion_assets.core.cluster_signatures import cluster_signatures
 from motion_assets.core.cluster_summary import cluster_summary
-from motion_assets.core.clustering import ClusterPipeline, make_clusterer
+from motion_assets.core.clustering import ClusterPipeline, gmm_config_for_labels, make_clusterer
 from motion_assets.core.clustering_config import ClusteringPipelineConfig
 from motion_assets.core.feature_tables import matrix_of
 from motion_assets.core.sequence_table import codes_of
@@ -24,8 +24,11 @@ from motion_assets.defs.ui_metadata import markdown_table
 ASSIGNMENT_COLUMNS = ["sequence_id", "cluster", "probability", "outlier_score", "is_noise", "unknown"]
 
 
-def fit_pipeline(kind: str, config: ClusteringPipelineConfig, features: np.ndarray) -> ClusterPipeline:
+def fit_pipeline(kind: str, config: ClusteringPipelineConfig, features: np.ndarray,
+                 label_count: int | None = None) -> ClusterPipeline:
     settings = getattr(config.clustering, kind)
+    if kind == "bayes_gmm":
+        settings = gmm_config_for_labels(settings, label_count)
     return make_clusterer(kind, settings, config.preprocessing.lstm_feature).fit(features)
 
 
@@ -61,7 +64,7 @@ def _catalog(pipeline, summary: pd.DataFrame, sequences: pd.DataFrame, fitted: n
 
 
 def _make_cluster_assets(kind: str, title: str):
-    @multi_asset(
+    decorate = multi_asset(
         name=f"{kind}_clusters",
         outs={
             f"{kind}_clusters": AssetOut(
@@ -77,60 +80,69 @@ def _make_cluster_assets(kind: str, title: str):
         },
         partitions_def=dataset_variants,
     )
-    def cluster_assets(
-        context: AssetExecutionContext,
-        config: ClusteringRunConfig,
-        previous_tables: PreviousTables,
-        code_sequences: pd.DataFrame,
-        sequence_embeddings: pd.DataFrame,
-    ):
-        core = to_core(config, ClusteringPipelineConfig)
-        fitted = np.flatnonzero(code_sequences["duplicate_of"].isna().to_numpy())
-        features = matrix_of(sequence_embeddings)[fitted]
-        started = time.perf_counter()
-        pipeline = fit_pipeline(kind, core, features)
-        seconds = time.perf_counter() - started
-        previous = previous_tables.read(f"{kind}_clusters", context.partition_key)
-        ids = code_sequences["sequence_id"].to_numpy()[fitted]
-        current = pd.Series(pipeline.training_assignments_.cluster, index=ids)
-        previous_series = previous.set_index("sequence_id")["cluster"] if previous is not None else None
-        stable = stable_cluster_ids(previous_series, current)
-        mapping = dict(zip(current.to_numpy().tolist(), stable.to_numpy().tolist()))
-        pipeline.renumber({c: mapping[c] for c in range(pipeline.n_clusters_) if c in mapping})
-        table = assignments_table(pipeline, code_sequences, fitted)
-        assigned = pipeline.training_assignments_
-        summary = cluster_summary(assigned, features, threshold=pipeline.probability_threshold,
-                                  persistence=_persistence(pipeline))
-        signatures = cluster_signatures([codes_of(code_sequences)[i] for i in fitted], assigned.cluster)
-        catalog = _catalog(pipeline, summary, code_sequences, fitted, signatures)
-        model_bytes = dumps(pipeline)
-        yield MaterializeResult(
-            asset_key=f"{kind}_clusters",
-            value=pa.Table.from_pandas(table, preserve_index=False),
-            metadata={
-                "dagster/row_count": len(table),
-                "clusters": int(pipeline.n_clusters_),
-                "noise_share": float(table["is_noise"].mean()),
-                "unknown_share": float(table["unknown"].mean()),
-                "probability_threshold": pipeline.probability_threshold,
-                "fitted_sequences": len(fitted),
-                "feature_dims_after_preprocessing": int(pipeline.preprocessor.n_components_),
-                "stable_ids_from_previous_fit": previous is not None,
-                "clusters_catalog": markdown_table(catalog, max_rows=40, max_chars=120),
-                "cluster_sizes": MetadataValue.json(
-                    {int(c): int(n) for c, n in zip(summary["cluster"], summary["size"])}),
-                "fit_seconds": round(seconds, 2),
-                **_model_details(pipeline),
-            },
-        )
-        yield MaterializeResult(
-            asset_key=f"{kind}_model",
-            value=model_bytes,
-            metadata={"content_hash": sha256_hex(model_bytes), "bytes": len(model_bytes),
-                      "config": MetadataValue.json(core.to_dict())},
-        )
+    if kind == "bayes_gmm":  # n_components 0: the labelled subset's label count
+        def cluster_assets(context: AssetExecutionContext, config: ClusteringRunConfig,
+                           previous_tables: PreviousTables, code_sequences: pd.DataFrame,
+                           sequence_embeddings: pd.DataFrame, labelled_sequences: pd.DataFrame):
+            label_count = labelled_sequences["label"].nunique() if len(labelled_sequences) else None
+            yield from _fit_and_report(kind, context, config, previous_tables, code_sequences,
+                                       sequence_embeddings, label_count)
+    else:
+        def cluster_assets(context: AssetExecutionContext, config: ClusteringRunConfig,
+                           previous_tables: PreviousTables, code_sequences: pd.DataFrame,
+                           sequence_embeddings: pd.DataFrame):
+            yield from _fit_and_report(kind, context, config, previous_tables, code_sequences,
+                                       sequence_embeddings, None)
+    return decorate(cluster_assets)
 
-    return cluster_assets
+
+def _fit_and_report(kind, context, config, previous_tables, code_sequences, sequence_embeddings,
+                    label_count):
+    core = to_core(config, ClusteringPipelineConfig)
+    fitted = np.flatnonzero(code_sequences["duplicate_of"].isna().to_numpy())
+    features = matrix_of(sequence_embeddings)[fitted]
+    started = time.perf_counter()
+    pipeline = fit_pipeline(kind, core, features, label_count)
+    seconds = time.perf_counter() - started
+    previous = previous_tables.read(f"{kind}_clusters", context.partition_key)
+    ids = code_sequences["sequence_id"].to_numpy()[fitted]
+    current = pd.Series(pipeline.training_assignments_.cluster, index=ids)
+    previous_series = previous.set_index("sequence_id")["cluster"] if previous is not None else None
+    stable = stable_cluster_ids(previous_series, current)
+    mapping = dict(zip(current.to_numpy().tolist(), stable.to_numpy().tolist()))
+    pipeline.renumber({c: mapping[c] for c in range(pipeline.n_clusters_) if c in mapping})
+    table = assignments_table(pipeline, code_sequences, fitted)
+    assigned = pipeline.training_assignments_
+    summary = cluster_summary(assigned, features, threshold=pipeline.probability_threshold,
+                              persistence=_persistence(pipeline))
+    signatures = cluster_signatures([codes_of(code_sequences)[i] for i in fitted], assigned.cluster)
+    catalog = _catalog(pipeline, summary, code_sequences, fitted, signatures)
+    model_bytes = dumps(pipeline)
+    yield MaterializeResult(
+        asset_key=f"{kind}_clusters",
+        value=pa.Table.from_pandas(table, preserve_index=False),
+        metadata={
+            "dagster/row_count": len(table),
+            "clusters": int(pipeline.n_clusters_),
+            "noise_share": float(table["is_noise"].mean()),
+            "unknown_share": float(table["unknown"].mean()),
+            "probability_threshold": pipeline.probability_threshold,
+            "fitted_sequences": len(fitted),
+            "feature_dims_after_preprocessing": int(pipeline.preprocessor.n_components_),
+            "stable_ids_from_previous_fit": previous is not None,
+            "clusters_catalog": markdown_table(catalog, max_rows=40, max_chars=120),
+            "cluster_sizes": MetadataValue.json(
+                {int(c): int(n) for c, n in zip(summary["cluster"], summary["size"])}),
+            "fit_seconds": round(seconds, 2),
+            **_model_details(pipeline),
+        },
+    )
+    yield MaterializeResult(
+        asset_key=f"{kind}_model",
+        value=model_bytes,
+        metadata={"content_hash": sha256_hex(model_bytes), "bytes": len(model_bytes),
+                  "config": MetadataValue.json(core.to_dict())},
+    )
 
 
 def _persistence(pipeline: ClusterPipeline):
@@ -150,7 +162,10 @@ def _model_details(pipeline: ClusterPipeline) -> dict:
     if getattr(clusterer, "grid_", None) is not None and len(clusterer.grid_):
         details["min_cluster_size_grid"] = markdown_table(pd.DataFrame(clusterer.grid_))
     if hasattr(clusterer, "effective_components_"):
+        details["components"] = int(clusterer.model_.n_components)
         details["effective_components"] = int(clusterer.effective_components_)
+        if getattr(clusterer, "bic_", None) is not None:
+            details["components_by_bic"] = markdown_table(clusterer.bic_.round(1), max_rows=20)
         details["covariance_type"] = str(clusterer.covariance_type_)
         details["converged"] = bool(clusterer.converged_)
     return details

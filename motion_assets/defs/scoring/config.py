@@ -5,7 +5,7 @@ from pydantic import Field
 
 
 class ScoringBundleConfig(Config):
-    clusterer: str = Field("hdbscan", description="The deployed model: hdbscan or bayes_gmm")
+    clusterer: str = Field("bayes_gmm", description="The deployed model: bayes_gmm or hdbscan")
     threshold: float | None = Field(
         None, description="Probability below which a sequence is unknown; null = calibrate"
     )
