@@ -75,7 +75,8 @@ def scoring_bundle(
         training_rows=len(training),
     )
     if config.threshold is None:
-        bundle = calibrated_bundle(bundle, training, config.target_unknown_share)
+        bundle = calibrated_bundle(bundle, training, config.target_unknown_share,
+                                   noise_is_unknown=config.noise_is_unknown)
     else:
         bundle.thresholds = Thresholds(config.threshold, "configured", config.threshold)
     data = bundle_to_bytes(bundle)
@@ -93,6 +94,8 @@ def scoring_bundle(
             "featurizer": bundle.featurizer_name,
             "threshold": thresholds.probability,
             "threshold_method": thresholds.method,
+            "novelty_threshold": thresholds.novelty,
+            "noise_is_unknown": thresholds.noise_is_unknown,
             "training_unknown_share": thresholds.achieved_unknown_share
             if thresholds.achieved_unknown_share is not None else float(online["unknown"].mean()),
             "online_vs_batch_agreement_non_noise": agreement,

@@ -12,6 +12,10 @@ class ScoringBundleConfig(Config):
     target_unknown_share: float = Field(
         0.05, description="Calibration: share of the training sequences flagged unknown"
     )
+    noise_is_unknown: bool = Field(
+        False, description="Calibration with HDBSCAN: also flag its noise (often ~40% of training, "
+        "far above the target); by default noise is left to the novelty score"
+    )
 
 
 class ScoreSequencesConfig(Config):
