@@ -32,6 +32,7 @@ from motion_assets.core.reader import (
     content_hash,
     has_codes,
     sequence_record,
+    video_from_paths,
 )
 from motion_assets.core.sequence_table import (
     CODE_SEQUENCES_SCHEMA,
@@ -135,8 +136,7 @@ class _ChunkReader:
         except SequenceRejected as rejection:
             self.rejected.append((candidate.relative_path, line, str(rejection)))
             return
-        video = candidate.video or record.pop("video_from_file")
-        record.pop("video_from_file", None)
+        video = candidate.video or video_from_paths(document)
         indices = record["window_indices"]
         record.update(
             sequence_id=sequence_id_for(candidate.relative_path, line),

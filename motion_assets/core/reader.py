@@ -157,7 +157,10 @@ def _window_indices(document: dict, window_count: int, stride: int | None) -> li
     return None
 
 
-def _video_from_paths(document: dict, meta: dict) -> str | None:
+def video_from_paths(document: dict) -> str | None:
+    """The video a document names: its meta.video_path, else the folder above
+    segmented_videos/ in its video_segment_path (used when the layout does not say)."""
+    meta = document.get("meta") if isinstance(document.get("meta"), dict) else {}
     video_path = meta.get("video_path")
     if isinstance(video_path, str) and video_path:
         return posixpath.splitext(posixpath.basename(video_path.replace("\\", "/")))[0]
@@ -202,7 +205,6 @@ def sequence_record(document, settings: CodebookSettings, default_codebook: Code
     label = document.get("label")
     return {
         "label": label if isinstance(label, str) else None,
-        "video_from_file": _video_from_paths(document, meta),
         "window_count": len(windows),
         "codes_per_window": len(windows[0]),
         "codes": codes,

@@ -276,7 +276,6 @@ def codes_table(bundle: ScoringBundle, codes, codes_per_window: int | None = Non
         document = {"code_sequences_flat": codes, "meta": {"encoder_sequence_len": d}}
     settings = bundle.codebook_settings()
     record = sequence_record(document, settings, settings.resolve())
-    record.pop("video_from_file", None)
     record.update(sequence_id=sequence_id, relative_path=None, line=None, video=None,
                   source_schema="codes", duplicate_of=None,
                   content_hash=content_hash(None, None, record["codes"]))
