@@ -29,7 +29,7 @@ CONFIG_SOURCES: dict[str, tuple[tuple[str, ...], tuple[str, ...], type | None]] 
     "scoring_bundle": (("scoring.yaml",), (), None),
 }
 # keys of eval_config.yaml that labelled_sequences takes (the rest is for the evaluation)
-LABELLED_SEQUENCES_KEYS = ("label_processing",)
+LABELLED_SEQUENCES_KEYS = ("label_processing", "shared_labelled_root")
 INGEST_KEYS = ("default_codebook_size", "variant_codebooks", "max_rejected_share", "workers")
 
 

@@ -92,3 +92,17 @@ def test_labelled_sequences_merge_labels_by_the_configured_map(tree):
     labelled = pd.read_parquet(tree / "storage" / "labelled_sequences" / f"{VARIANT}.parquet")
     assert sorted(labelled["label"]) == ["nok", "nok", "ok"]
     assert sorted(labelled["raw_label"]) == sorted(merge)
+
+
+def test_an_older_labelled_root_without_variant_folders_serves_every_variant(tree):
+    import shutil
+
+    shutil.move(str(tree / "labelled" / VARIANT), str(tree / "older_labelled"))
+    resources = build_resources(inference_root=str(tree / "inference"),
+                                labelled_root=str(tree / "older_labelled"), storage=str(tree / "storage"))
+    with instance_for_test() as instance:
+        instance.add_dynamic_partitions("dataset_variant", [VARIANT])
+        materialize(ASSETS, instance=instance, partition_key=VARIANT, resources=resources,
+                    selection=["labelled_sequences"])
+    labelled = pd.read_parquet(tree / "storage" / "labelled_sequences" / f"{VARIANT}.parquet")
+    assert sorted(labelled["label"]) == ["videos_nok_apperance", "videos_nok_eletric", "videos_ok"]

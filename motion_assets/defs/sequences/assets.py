@@ -173,7 +173,7 @@ def labelled_sequences(
     context: AssetExecutionContext, config: LabelledSequencesConfig, folders: TokenizerFolders
 ) -> MaterializeResult:
     variant = context.partition_key
-    root = _labelled_folder(folders.labelled_root, variant, config.shared_labelled_root)
+    root = _labelled_folder(folders, variant, config.shared_labelled_root)
     if root is None:
         context.log.warning(f"no labelled folder for {variant} under {folders.labelled_root!r}")
         empty = CODE_SEQUENCES_SCHEMA.append(pa.field("raw_label", pa.string())).empty_table()
@@ -204,9 +204,17 @@ def labelled_sequences(
     )
 
 
-def _labelled_folder(labelled_root: str | None, variant: str, shared: bool) -> str | None:
-    """``<labelled_root>/<variant>``, or the root itself in the older shared layout."""
-    if not labelled_root:
+def _labelled_folder(folders: TokenizerFolders, variant: str, shared: bool) -> str | None:
+    """``<labelled_root>/<variant>``; or the root itself in the older shared layout
+    (``<labelled_root>/<label>/...``), when configured or when no folder there is a variant."""
+    root = folders.labelled_root
+    if not root or not os.path.isdir(root):
         return None
-    folder = labelled_root if shared else os.path.join(labelled_root, variant)
-    return folder if os.path.isdir(folder) else None
+    per_variant = os.path.join(root, variant)
+    if not shared and os.path.isdir(per_variant):
+        return per_variant
+    with os.scandir(root) as entries:
+        subfolders = {e.name for e in entries if e.is_dir()}
+    inference = folders.inference_root
+    variants = set(os.listdir(inference)) if os.path.isdir(inference) else set()
+    return root if shared or (subfolders and not subfolders & variants) else None
