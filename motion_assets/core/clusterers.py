@@ -77,9 +77,13 @@ class HdbscanClusterer:
             core_dist_n_jobs=config.core_dist_n_jobs,
         ).fit(features)
 
+    def _min_cluster_size(self, n_samples: int) -> int:
+        configured = self.config.min_cluster_size
+        return configured or max(5, round(self.config.min_cluster_share * n_samples))
+
     def fit(self, features) -> HdbscanClusterer:
         data = self._input(features)
-        sizes = self.config.min_cluster_size_grid or (self.config.min_cluster_size,)
+        sizes = self.config.min_cluster_size_grid or (self._min_cluster_size(len(data)),)
         grid = len(sizes) > 1
         rows, best, best_score = [], None, -np.inf
         for size in sizes:

@@ -149,6 +149,9 @@ class PreprocessingConfig(ConfigSection):
 class HdbscanConfig(ConfigSection):
     """Settings of the ``hdbscan`` package, restricted to what approximate_predict honours.
 
+    ``min_cluster_size: 0`` (default) scales with the data: ``min_cluster_share`` of the
+    fitted sequences (at least 5); 60 was the best fixed size at ~2,200 sequences
+    (benchmarks/quality_benchmark.py), and a fixed size turns small variants into all noise.
     ``min_cluster_size_grid``: when not empty, every size is fitted and the one with the best
     DBCV (hdbscan's relative validity) wins; ``min_cluster_size`` is then unused.
     ``probability_threshold``: a sequence whose membership strength is below it is unknown.
@@ -159,7 +162,8 @@ class HdbscanConfig(ConfigSection):
     """
 
     section: ClassVar[str] = "clustering.hdbscan"
-    min_cluster_size: int = 60
+    min_cluster_size: int = 0
+    min_cluster_share: float = 0.027
     min_samples: int | None = 1
     metric: str = "euclidean"
     cluster_selection_epsilon: float = 0.0
@@ -169,8 +173,11 @@ class HdbscanConfig(ConfigSection):
     core_dist_n_jobs: int = 1
 
     def __post_init__(self) -> None:
-        if self.min_cluster_size < 2 or any(size < 2 for size in self.min_cluster_size_grid):
-            raise ValueError(f"{self.section}: min_cluster_size values must be >= 2")
+        if self.min_cluster_size == 1 or self.min_cluster_size < 0 or any(
+                size < 2 for size in self.min_cluster_size_grid):
+            raise ValueError(f"{self.section}: min_cluster_size values must be >= 2 (or 0: "
+                             "min_cluster_share of the sequences)")
+        _check_range(f"{self.section}.min_cluster_share", self.min_cluster_share, 0, 1)
         if self.min_samples is not None and self.min_samples < 1:
             raise ValueError(f"{self.section}.min_samples: must be >= 1 or null")
         if self.metric != "cosine":

@@ -214,3 +214,11 @@ def test_gmm_without_pruning_still_predicts_consistently():
     model = BayesGmmClusterer(BayesGmmConfig(n_components=6, covariance_type="diag")).fit(points)
     np.testing.assert_array_equal(model.predict(points), model.labels_)
     assert set(np.unique(model.labels_)) == set(range(model.n_clusters_))
+
+
+def test_default_min_cluster_size_scales_with_the_data(blobs):
+    features, _ = blobs
+    small = HdbscanClusterer(HdbscanConfig()).fit(features[:300])
+    large = HdbscanClusterer(HdbscanConfig()).fit(features)
+    assert small.min_cluster_size_ == max(5, round(0.027 * 300))
+    assert large.min_cluster_size_ == max(5, round(0.027 * len(features)))
