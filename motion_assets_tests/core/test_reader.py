@@ -233,3 +233,12 @@ def test_chosen_files_follow_the_folder_rules(tmp_path):
     assert list(rows(result)) == ["D01_1/code_indices/a"]
     assert "non-integer code 'x'" in reasons(result)[("D01_1/code_indices/b.codes.json", None)]
     assert result.ignored.column("relative_path").to_pylist() == ["stream_codes.jsonl"]
+
+
+def test_whole_files_are_read_past_the_first_chunk(tmp_path):
+    from motion_assets.core.ingest import read_file_bytes
+
+    path = tmp_path / "big.json"
+    path.write_bytes(b"x" * 70_000)
+    assert read_file_bytes(str(path), first_read=1024) == b"x" * 70_000
+    assert read_file_bytes(str(path)) == b"x" * 70_000
