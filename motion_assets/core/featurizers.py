@@ -261,3 +261,15 @@ def table_levels(table: pd.DataFrame) -> tuple[int, ...] | None:
     if len(found) > 1:
         raise ValueError(f"the table mixes FSQ levels {sorted(found)}: one variant at a time")
     return found.pop() if found else None
+
+
+def baseline_featurizers(*tables: pd.DataFrame) -> list:
+    """The bag-of-codes baselines that apply to every given table: TF-IDF and code n-gram
+    TF-IDF always, FSQ digit statistics where the tables have levels, the mean latent where
+    every row carries one."""
+    featurizers = [BagOfCodesTfidf(), CodeNgramTfidf(ngram_range=(1, 2))]
+    if all(table_levels(table) for table in tables):
+        featurizers.append(DigitStatistics())
+    if all(len(table) and not rows_without_mean_latent(table) for table in tables):
+        featurizers.append(MeanLatent())
+    return featurizers

@@ -1,6 +1,5 @@
 """The learned sequence encoder, its embedding table, and the bag-of-codes baselines."""
 
-import hashlib
 import io
 import time
 
@@ -19,24 +18,18 @@ from motion_assets.core.encoder_training import (
 )
 from motion_assets.core.feature_tables import dense_column, embedding_table, sparse_columns
 from motion_assets.core.featurizers import (
-    BagOfCodesTfidf,
-    CodeNgramTfidf,
-    DigitStatistics,
-    MeanLatent,
+    baseline_featurizers,
     rows_without_mean_latent,
     table_levels,
 )
 from motion_assets.core.overlap import featurizer_sequences
 from motion_assets.core.sequence_table import unique_sequences
+from motion_assets.core.verified_pickle import sha256_hex
 from motion_assets.defs.config_mirror import dagster_config_for, to_core
 from motion_assets.defs.partitions import dataset_variants
 from motion_assets.defs.ui_metadata import column_schema, image, markdown_table
 
 SequenceEmbedRunConfig = dagster_config_for(SequenceEmbedConfig)
-
-
-def content_hash(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
 
 
 def _training_config(config, table: pd.DataFrame) -> SequenceEmbedConfig:
@@ -73,7 +66,7 @@ def sequence_encoder(
     return MaterializeResult(
         value=checkpoint,
         metadata={
-            "content_hash": content_hash(checkpoint),
+            "content_hash": sha256_hex(checkpoint),
             "objective": result.config.objective.task,
             "rnn": f"{result.config.model.rnn_type} x{result.config.model.num_layers}"
             f"{' bidirectional' if result.config.model.bidirectional else ''}",
@@ -121,20 +114,11 @@ def sequence_embeddings(code_sequences: pd.DataFrame, sequence_encoder: bytes) -
             "l2_normalized": model.config.export.l2_normalize,
             "norm_min": float(norms.min()),
             "norm_max": float(norms.max()),
-            "encoder_hash": content_hash(sequence_encoder),
+            "encoder_hash": sha256_hex(sequence_encoder),
             "device": str(next(model.parameters()).device),
             "sequences_per_second": round(len(vectors) / max(seconds, 1e-9)),
         },
     )
-
-
-def _baseline_featurizers(table: pd.DataFrame) -> list:
-    featurizers = [BagOfCodesTfidf(), CodeNgramTfidf(ngram_range=(1, 2))]
-    if table_levels(table):
-        featurizers.append(DigitStatistics())
-    if len(table) and not rows_without_mean_latent(table):
-        featurizers.append(MeanLatent())
-    return featurizers
 
 
 @asset(
@@ -149,7 +133,7 @@ def baseline_features(context: AssetExecutionContext, code_sequences: pd.DataFra
     columns = {"sequence_id": pa.array(code_sequences["sequence_id"].tolist(), pa.string())}
     summary = []
     training = unique_sequences(code_sequences)
-    for featurizer in _baseline_featurizers(code_sequences):
+    for featurizer in baseline_featurizers(code_sequences):
         started = time.perf_counter()
         matrix = featurizer.fit(training).transform(code_sequences)
         if hasattr(matrix, "tocsr"):

@@ -12,14 +12,7 @@ from motion_assets.core.cluster_metrics import confusion_frame, label_metrics
 from motion_assets.core.cluster_plots import confusion_matrix_png
 from motion_assets.core.clustering_config import ClusteringPipelineConfig
 from motion_assets.core.encoder_training import EncoderFeaturizer, load_encoder
-from motion_assets.core.featurizers import (
-    BagOfCodesTfidf,
-    CodeNgramTfidf,
-    DigitStatistics,
-    MeanLatent,
-    rows_without_mean_latent,
-    table_levels,
-)
+from motion_assets.core.featurizers import baseline_featurizers
 from motion_assets.core.label_evaluation import METRIC_COLUMNS, evaluate_on_labels
 from motion_assets.core.scoring import score_sequences
 from motion_assets.core.scoring_bundle import make_scoring_bundle
@@ -37,13 +30,9 @@ LEADERBOARD_COLUMNS = ["method", "deployed", "featurizer", "clusterer", *METRIC_
 
 def _featurizers(variant: pd.DataFrame, labelled: pd.DataFrame, encoder) -> dict:
     """Every featurizer fitted on the variant's sequences, applied to the labelled ones."""
-    featurizers = [BagOfCodesTfidf(), CodeNgramTfidf(ngram_range=(1, 2))]
-    if table_levels(variant) and table_levels(labelled):
-        featurizers.append(DigitStatistics())
-    if not rows_without_mean_latent(variant) and not rows_without_mean_latent(labelled):
-        featurizers.append(MeanLatent())
     training = unique_sequences(variant)
-    features = {f.name: f.fit(training).transform(labelled) for f in featurizers}
+    features = {f.name: f.fit(training).transform(labelled)
+                for f in baseline_featurizers(variant, labelled)}
     encoder_featurizer = EncoderFeaturizer.from_model(encoder)
     features[encoder_featurizer.name] = encoder_featurizer.transform(labelled)
     return features
