@@ -31,7 +31,7 @@ def test_rejections_match_the_ground_truth(tree, which):
     result = read_sequence_folder(str(root), CodebookSettings(variant=MAIN_VARIANT),
                                   label_depth=0 if which == "labelled" else None)
     truth = tree.ground_truth(MAIN_VARIANT, which)
-    bad = truth[truth["is_bad"].astype(bool)].set_index("relative_path")["bad_kind"]
+    bad = truth[truth["is_bad"].astype(bool)].set_index("relative_path")["expected_reason"]
     rejected = {r["relative_path"]: r["reason"] for r in result.rejected.to_pylist()}
     assert len(bad) > 0 and set(rejected) == set(bad.index)
     for path, kind in bad.items():
