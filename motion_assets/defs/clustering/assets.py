@@ -115,7 +115,8 @@ def _fit_and_report(kind, context, config, previous_tables, code_sequences, sequ
     assigned = pipeline.training_assignments_
     summary = cluster_summary(assigned, features, threshold=pipeline.probability_threshold,
                               persistence=_persistence(pipeline))
-    signatures = cluster_signatures([codes_of(code_sequences)[i] for i in fitted], assigned.cluster)
+    codes = codes_of(code_sequences)
+    signatures = cluster_signatures([codes[i] for i in fitted], assigned.cluster)
     catalog = _catalog(pipeline, summary, code_sequences, fitted, signatures)
     model_bytes = dumps(pipeline)
     yield MaterializeResult(
