@@ -158,17 +158,20 @@ def calibrate_thresholds(probability, is_noise, novelty, target_unknown_share: f
 
 def calibrated_bundle(bundle: ScoringBundle, training_table: pd.DataFrame,
                       target_unknown_share: float, *, novelty_weight: float = NOVELTY_WEIGHT,
-                      noise_is_unknown: bool | None = None) -> ScoringBundle:
+                      noise_is_unknown: bool | None = None,
+                      training_scores: pd.DataFrame | None = None) -> ScoringBundle:
     """A copy of ``bundle`` whose thresholds flag ``target_unknown_share`` of the training
     table as unknown, measured through :func:`score_sequences` (the online path).
 
     ``noise_is_unknown``: None = :data:`NOISE_IS_UNKNOWN` (see there); the share is split
     between novelty and probability by ``novelty_weight`` (:func:`calibrate_thresholds`).
+    ``training_scores``: the table already scored with this bundle (thresholds do not change
+    clusters, probabilities or novelty), so the caller's own scoring pass is not repeated.
     """
     if not 0.0 <= target_unknown_share < 1.0:
         raise ValueError(f"target_unknown_share must lie in [0, 1), got {target_unknown_share}")
     noise_counts = NOISE_IS_UNKNOWN if noise_is_unknown is None else bool(noise_is_unknown)
-    scores = score_sequences(bundle, training_table)
+    scores = training_scores if training_scores is not None else score_sequences(bundle, training_table)
     novelty = scores["novelty"].to_numpy()
     probability, novelty_threshold, achieved = calibrate_thresholds(
         scores["probability"].to_numpy(), scores["is_noise"].to_numpy(),

@@ -74,13 +74,13 @@ def scoring_bundle(
         codes_per_window=int(code_sequences["codes_per_window"].mode().iloc[0]),
         training_rows=len(training),
     )
+    if config.threshold is not None:
+        bundle.thresholds = Thresholds(config.threshold, "configured", config.threshold)
+    online = score_sequences(bundle, training)  # one pass: parity below and calibration
     if config.threshold is None:
         bundle = calibrated_bundle(bundle, training, config.target_unknown_share,
-                                   noise_is_unknown=config.noise_is_unknown)
-    else:
-        bundle.thresholds = Thresholds(config.threshold, "configured", config.threshold)
+                                   noise_is_unknown=config.noise_is_unknown, training_scores=online)
     data = bundle_to_bytes(bundle)
-    online = score_sequences(bundle, training)
     batch_clusters = batch.set_index("sequence_id").loc[training["sequence_id"], "cluster"].to_numpy()
     clustered = batch_clusters >= 0
     agreement = float((online["cluster"].to_numpy()[clustered] == batch_clusters[clustered]).mean())
