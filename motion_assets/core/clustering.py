@@ -135,8 +135,12 @@ class ClusterPipeline:
 
 
 def make_clusterer(kind: str, config: HdbscanConfig | BayesGmmConfig | KMeansConfig | None = None,
-                   preprocessing: FeaturePreprocessingConfig | None = None) -> ClusterPipeline:
-    """``kind`` in {"hdbscan", "bayes_gmm", "kmeans"}; default configs where None."""
+                   preprocessing: FeaturePreprocessingConfig | None = None, *,
+                   with_novelty: bool = True) -> ClusterPipeline:
+    """``kind`` in {"hdbscan", "bayes_gmm", "kmeans"}; default configs where None.
+
+    ``with_novelty=False`` skips the novelty model, which serves online scoring only (refits
+    for the leaderboard or stability would pay its fit for nothing)."""
     kinds = {"hdbscan": HdbscanClusterer, "bayes_gmm": BayesGmmClusterer,
              "kmeans": KMeansClusterer}
     if kind not in kinds:
@@ -144,7 +148,8 @@ def make_clusterer(kind: str, config: HdbscanConfig | BayesGmmConfig | KMeansCon
     preprocessing = preprocessing or FeaturePreprocessingConfig()
     settings = preprocessing.novelty
     novelty = (KnnNovelty(settings.k, settings.max_reference, normalize=True,
-                          random_state=settings.random_state) if settings.enabled else None)
+                          random_state=settings.random_state)
+               if settings.enabled and with_novelty else None)
     return ClusterPipeline(Preprocessor(preprocessing), kinds[kind](config),  # type: ignore[arg-type]
                            novelty, settings.space, settings.threshold)
 

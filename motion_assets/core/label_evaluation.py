@@ -41,18 +41,15 @@ def merge_labels(labels, merge_map: Mapping[str, str]) -> np.ndarray:
 
 def clusterers_for(config: ClusteringPipelineConfig, n_labels: int) -> dict[str, ClusterPipeline]:
     """Fresh, unfitted pipelines named e.g. ``kmeans_k5``, ``bayes_gmm_k5``, ``hdbscan``."""
-    # novelty serves online scoring only: not fitted for the leaderboard
-    preprocessing = dataclasses.replace(
-        config.preprocessing.lstm_feature,
-        novelty=dataclasses.replace(config.preprocessing.lstm_feature.novelty, enabled=False))
+    preprocessing = config.preprocessing.lstm_feature
     ks = range(config.kmin, config.kmax + 1) if config.kmin is not None else [n_labels]
     pipelines: dict[str, ClusterPipeline] = {}
     for k in ks:
         kmeans = dataclasses.replace(config.clustering.kmeans, n_clusters=k)
         gmm = dataclasses.replace(config.clustering.bayes_gmm, n_components=k)
-        pipelines[f"kmeans_k{k}"] = make_clusterer("kmeans", kmeans, preprocessing)
-        pipelines[f"bayes_gmm_k{k}"] = make_clusterer("bayes_gmm", gmm, preprocessing)
-    pipelines["hdbscan"] = make_clusterer("hdbscan", config.clustering.hdbscan, preprocessing)
+        pipelines[f"kmeans_k{k}"] = make_clusterer("kmeans", kmeans, preprocessing, with_novelty=False)
+        pipelines[f"bayes_gmm_k{k}"] = make_clusterer("bayes_gmm", gmm, preprocessing, with_novelty=False)
+    pipelines["hdbscan"] = make_clusterer("hdbscan", config.clustering.hdbscan, preprocessing, with_novelty=False)
     return pipelines
 
 

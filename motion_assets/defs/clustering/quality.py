@@ -20,7 +20,8 @@ def _stability(pipeline, features: np.ndarray, labels: np.ndarray, seed: int = 0
     if len(rows) > STABILITY_MAX_POINTS:
         rows = np.sort(np.random.default_rng(seed).choice(len(rows), STABILITY_MAX_POINTS, replace=False))
     kind, settings = pipeline.clusterer.name, pipeline.clusterer.config
-    return stability(features[rows], lambda: make_clusterer(kind, settings, pipeline.preprocessor.config),
+    return stability(features[rows], lambda: make_clusterer(kind, settings, pipeline.preprocessor.config,
+                                                            with_novelty=False),
                      labels[rows], n_resamples=STABILITY_RESAMPLES)
 
 
