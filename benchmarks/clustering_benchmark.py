@@ -55,7 +55,7 @@ def run_case(case: str, n: int) -> dict:
     start = time.perf_counter()
     extra: dict = {}
     if case == "hdbscan_project":
-        from motion_assets.core.clustering import make_clusterer
+        from motion_assets.core.clustering.pipeline import make_clusterer
 
         model = make_clusterer("hdbscan").fit(data)
         extra = {"clusters": model.n_clusters_, "dims": model.preprocessor.n_components_,
@@ -67,7 +67,7 @@ def run_case(case: str, n: int) -> dict:
         extra = {"clusters": int(labels.max()) + 1, "dims": data.shape[1],
                  "noise_share": round(float((labels < 0).mean()), 3)}
     elif case == "gmm_project":
-        from motion_assets.core.clustering import make_clusterer
+        from motion_assets.core.clustering.pipeline import make_clusterer
 
         model = make_clusterer("bayes_gmm").fit(data)
         extra = {"clusters": model.n_clusters_, "dims": model.preprocessor.n_components_,
@@ -79,7 +79,7 @@ def run_case(case: str, n: int) -> dict:
         model = BayesianGaussianMixture(n_components=20).fit(data)
         extra = {"covariance": "full", "dims": data.shape[1], "converged": bool(model.converged_)}
     elif case == "umap_project":
-        from motion_assets.core.projection import umap_projection
+        from motion_assets.core.evaluation.projection import umap_projection
 
         umap_projection(data)
     seconds = time.perf_counter() - start

@@ -21,24 +21,21 @@ from sklearn.cluster import KMeans
 from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 from torch.utils.data import DataLoader, Dataset
 
-from motion_assets.core.encoder import SequenceEmbedConfig, SequenceEncoder
-from motion_assets.core.encoder_training import (
-    EncoderFeaturizer,
-    embed,
-    evaluate,
-    resolve_config,
-    train_encoder,
-)
-from motion_assets.core.featurizers import (
+from motion_assets.core.encoder.config import SequenceEmbedConfig
+from motion_assets.core.encoder.featurizer import EncoderFeaturizer
+from motion_assets.core.encoder.inference import embed
+from motion_assets.core.encoder.length_batches import truncate
+from motion_assets.core.encoder.model import SequenceEncoder
+from motion_assets.core.encoder.training import evaluate, resolve_config, train_encoder
+from motion_assets.core.features.featurizers import (
     BagOfCodesTfidf,
     CodeNgramTfidf,
     DigitStatistics,
     MeanLatent,
     rows_without_mean_latent,
 )
-from motion_assets.core.length_batches import truncate
-from motion_assets.core.overlap import featurizer_sequences
-from motion_assets.core.sequence_table import unique_sequences
+from motion_assets.core.sequences.overlap import featurizer_sequences
+from motion_assets.core.sequences.table import unique_sequences
 
 try:
     from motion_assets.core.synthetic.table import synthetic_sequence_table

@@ -15,9 +15,10 @@ import time
 import numpy as np
 import torch
 
-from motion_assets.core.encoder import SequenceEmbedConfig
-from motion_assets.core.encoder_training import embed, train_encoder
-from motion_assets.core.fsq import Codebook
+from motion_assets.core.encoder.config import SequenceEmbedConfig
+from motion_assets.core.encoder.inference import embed
+from motion_assets.core.encoder.training import train_encoder
+from motion_assets.core.sequences.fsq import Codebook
 
 
 def random_walk_sequences(n: int, seed: int = 0) -> list[np.ndarray]:

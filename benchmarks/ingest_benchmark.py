@@ -32,7 +32,9 @@ def files_under(root: str) -> list[str]:
 
 
 def floor(root: str, out: str) -> int:
-    from motion_assets.core.ingest import read_file_bytes  # the fastest whole-file read we know
+    from motion_assets.core.sequences.ingest import (
+        read_file_bytes,  # the fastest whole-file read we know
+    )
 
     count = 0
     for path in files_under(root):
@@ -75,8 +77,8 @@ def baseline(root: str, out: str) -> int:
 def project(root: str, out: str) -> int:
     import pyarrow.parquet as pq
 
-    from motion_assets.core.ingest import read_sequence_folder
-    from motion_assets.core.reader import CodebookSettings
+    from motion_assets.core.sequences.ingest import read_sequence_folder
+    from motion_assets.core.sequences.reader import CodebookSettings
 
     result = read_sequence_folder(root, CodebookSettings(variant=MAIN_VARIANT))
     pq.write_table(result.sequences, out, compression="zstd")

@@ -87,11 +87,10 @@ def tree_spec(seed: int, quick: bool):
 
 def load_seed(seed: int, quick: bool, workdir: Path) -> dict:
     """Tables of one seed: training (known only, unique), labelled, incoming, with truth."""
-    import pandas as pd
 
-    from motion_assets.core.ingest import read_sequence_folder
-    from motion_assets.core.reader import CodebookSettings
-    from motion_assets.core.sequence_table import unique_sequences
+    from motion_assets.core.sequences.ingest import read_sequence_folder
+    from motion_assets.core.sequences.reader import CodebookSettings
+    from motion_assets.core.sequences.table import unique_sequences
     from motion_assets.core.synthetic import MAIN_VARIANT, write_tokenizer_output
 
     spec = tree_spec(seed, quick)
@@ -127,12 +126,9 @@ def encoder_for(data: dict, seed: int, args, workdir: Path):
     """A trained EncoderFeaturizer, cached on disk per seed and encoder settings."""
     import torch
 
-    from motion_assets.core.encoder import SequenceEmbedConfig
-    from motion_assets.core.encoder_training import (
-        EncoderFeaturizer,
-        load_encoder,
-        save_encoder,
-    )
+    from motion_assets.core.encoder.checkpoint import load_encoder, save_encoder
+    from motion_assets.core.encoder.config import SequenceEmbedConfig
+    from motion_assets.core.encoder.featurizer import EncoderFeaturizer
 
     torch.set_num_threads(1)
     training = data["training"]
@@ -166,12 +162,14 @@ def measure(data: dict, featurizer, setting: dict, with_best: bool = True) -> di
     import numpy as np
     from sklearn.metrics import adjusted_rand_score, roc_auc_score
 
-    from motion_assets.core.clustering import gmm_config_for_labels, make_clusterer
-    from motion_assets.core.clustering_config import ClusteringPipelineConfig
-    from motion_assets.core.featurizers import BagOfCodesTfidf, table_levels
-    from motion_assets.core.label_evaluation import evaluate_on_labels
-    from motion_assets.core.scoring import UNKNOWN_SCORES, calibrated_bundle, score_sequences
-    from motion_assets.core.scoring_bundle import DEFAULT_UNKNOWN_SCORE, make_scoring_bundle
+    from motion_assets.core.clustering.config import ClusteringPipelineConfig
+    from motion_assets.core.clustering.pipeline import gmm_config_for_labels, make_clusterer
+    from motion_assets.core.evaluation.labels import evaluate_on_labels
+    from motion_assets.core.features.featurizers import BagOfCodesTfidf, table_levels
+    from motion_assets.core.scoring.bundle import DEFAULT_UNKNOWN_SCORE, make_scoring_bundle
+    from motion_assets.core.scoring.calibration import calibrated_bundle
+    from motion_assets.core.scoring.score import score_sequences
+    from motion_assets.core.scoring.unknown import UNKNOWN_SCORES
 
     calibration = setting.get("_calibration", {})
     unknown_score = setting.get("_unknown_score", DEFAULT_UNKNOWN_SCORE)

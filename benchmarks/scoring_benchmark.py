@@ -32,7 +32,7 @@ def synthetic_table(n: int, seed: int):
         from motion_assets.core.synthetic import synthetic_sequence_table
     except ImportError:
         from motion_assets.core.synthetic.table import synthetic_sequence_table
-    from motion_assets.core.sequence_table import unique_sequences
+    from motion_assets.core.sequences.table import unique_sequences
 
     return unique_sequences(synthetic_sequence_table(n, seed)).reset_index(drop=True)
 
@@ -50,12 +50,12 @@ def split(table, held_out_share: float = 0.3):
 
 def fit_bundles(training, d_model: int, epochs: int, seed: int, target_share: float | None):
     """One trained encoder, and a calibrated bundle per clusterer kind: {kind: bundle}."""
-    from motion_assets.core.clustering import make_clusterer
-    from motion_assets.core.encoder import SequenceEmbedConfig
-    from motion_assets.core.encoder_training import EncoderFeaturizer
-    from motion_assets.core.featurizers import table_levels
-    from motion_assets.core.scoring import calibrated_bundle
-    from motion_assets.core.scoring_bundle import make_scoring_bundle
+    from motion_assets.core.clustering.pipeline import make_clusterer
+    from motion_assets.core.encoder.config import SequenceEmbedConfig
+    from motion_assets.core.encoder.featurizer import EncoderFeaturizer
+    from motion_assets.core.features.featurizers import table_levels
+    from motion_assets.core.scoring.bundle import make_scoring_bundle
+    from motion_assets.core.scoring.calibration import calibrated_bundle
 
     config = SequenceEmbedConfig.from_dict({
         "seed": seed, "codebook_size": int(training["codebook_size"].iloc[0]),
@@ -88,7 +88,8 @@ def quality(args) -> None:
     import numpy as np
     from sklearn.metrics import roc_auc_score
 
-    from motion_assets.core.scoring import UNKNOWN_SCORES, score_sequences
+    from motion_assets.core.scoring.score import score_sequences
+    from motion_assets.core.scoring.unknown import UNKNOWN_SCORES
 
     table = synthetic_table(args.sequences, args.seed)
     training, held_known, unknown = split(table)
@@ -140,8 +141,8 @@ def speed(args) -> None:
 
 
 def _speed_one(kind, built, path, singles, new, batch, reload_calls: int) -> None:
-    from motion_assets.core.scoring import score_codes, score_sequences
-    from motion_assets.core.scoring_bundle import bundle_from_bytes, bundle_hash, bundle_to_bytes
+    from motion_assets.core.scoring.bundle import bundle_from_bytes, bundle_hash, bundle_to_bytes
+    from motion_assets.core.scoring.score import score_codes, score_sequences
 
     data = bundle_to_bytes(built)
     digest = bundle_hash(data)

@@ -4,8 +4,8 @@ import pathlib
 
 import pytest
 
-from motion_assets.core.clustering_config import ClusteringPipelineConfig
-from motion_assets.core.encoder import SequenceEmbedConfig
+from motion_assets.core.clustering.config import ClusteringPipelineConfig
+from motion_assets.core.encoder.config import SequenceEmbedConfig
 from motion_assets.defs.config_files import (
     CONFIG_SOURCES,
     deep_merge,

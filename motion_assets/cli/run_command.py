@@ -26,8 +26,8 @@ def add_parser(commands) -> None:
 
 
 def _variants(args) -> list[str]:
-    from motion_assets.core.folder_state import scan_variant_folders
-    from motion_assets.core.variants import validate_variant_name
+    from motion_assets.core.sequences.folder_state import scan_variant_folders
+    from motion_assets.core.sequences.variants import validate_variant_name
 
     if args.variant:
         for variant in args.variant:

@@ -35,7 +35,7 @@ def _recorded_hash(variant: str) -> str | None:
 
 def _tables(paths: list[str], settings):
     """Validated tables per path (files by their folder), plus rejections, like ingestion."""
-    from motion_assets.core.ingest import read_sequence_folder, read_sequence_paths
+    from motion_assets.core.sequences.ingest import read_sequence_folder, read_sequence_paths
 
     for path in paths:
         if os.path.isdir(path):
@@ -52,10 +52,10 @@ def score(args) -> int:
     import numpy as np
     from upath import UPath
 
-    from motion_assets.core.scoring import score_codes, score_sequences
-    from motion_assets.core.scoring_bundle import Thresholds, bundle_from_bytes
-    from motion_assets.core.scoring_output import scores_to_jsonl
-    from motion_assets.core.variants import validate_variant_name
+    from motion_assets.core.scoring.bundle import Thresholds, bundle_from_bytes
+    from motion_assets.core.scoring.output import scores_to_jsonl
+    from motion_assets.core.scoring.score import score_codes, score_sequences
+    from motion_assets.core.sequences.variants import validate_variant_name
 
     variant = validate_variant_name(args.variant)
     if not args.paths and not args.codes:
@@ -86,7 +86,7 @@ def score(args) -> int:
             chunks.append(scores_to_jsonl(score_sequences(bundle, table), paths=np.asarray(paths)))
     output = b"".join(chunks)
     if args.out:
-        from motion_assets.core.atomic_write import write_bytes_atomically
+        from motion_assets.core.files.atomic_write import write_bytes_atomically
 
         write_bytes_atomically(args.out, output)
     else:

@@ -11,8 +11,8 @@ import os
 import yaml
 from dagster import ConfigurableResource
 
-from motion_assets.core.clustering_config import ClusteringPipelineConfig, UmapConfig
-from motion_assets.core.encoder import SequenceEmbedConfig
+from motion_assets.core.clustering.config import ClusteringPipelineConfig, UmapConfig
+from motion_assets.core.encoder.config import SequenceEmbedConfig
 from motion_assets.defs.config_mirror import as_run_config
 
 CLUSTERING_FILES = ("hdbscan_config.yaml", "bayes_gmm_config.yaml", "eval_config.yaml")

@@ -3,7 +3,7 @@ the content hash of a model file (checked before loading), a folder fingerprint,
 
 from dagster import AssetExecutionContext, AssetKey, AssetRecordsFilter, DagsterInstance
 
-from motion_assets.core.verified_pickle import loads_verified
+from motion_assets.core.files.verified_pickle import loads_verified
 
 
 def latest_metadata(instance: DagsterInstance, asset: str, partition: str) -> dict | None:

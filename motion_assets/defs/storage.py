@@ -19,7 +19,7 @@ from dagster import (
 )
 from upath import UPath
 
-from motion_assets.core.atomic_write import write_atomically
+from motion_assets.core.files.atomic_write import write_atomically
 
 
 class ParquetTableIOManager(UPathIOManager):

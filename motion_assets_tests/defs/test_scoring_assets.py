@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from dagster import AssetKey, build_sensor_context
 
-from motion_assets.core.scoring_output import read_scores_jsonl
+from motion_assets.core.scoring.output import read_scores_jsonl
 from motion_assets.core.synthetic import MAIN_VARIANT
 from motion_assets.defs.resources import IncomingWatch
 from motion_assets.defs.scoring.sensors import new_tokenizer_output_sensor

@@ -11,10 +11,10 @@ import math
 import numpy as np
 import pandas as pd
 
-from motion_assets.core.fsq import codebook_size_from_variant
-from motion_assets.core.ingest import sequence_id_for as sequence_id
-from motion_assets.core.reader import content_hash
-from motion_assets.core.sequence_table import CODE_SEQUENCES_SCHEMA
+from motion_assets.core.sequences.fsq import codebook_size_from_variant
+from motion_assets.core.sequences.ingest import sequence_id_for as sequence_id
+from motion_assets.core.sequences.reader import content_hash
+from motion_assets.core.sequences.table import CODE_SEQUENCES_SCHEMA
 
 from .layout import clip_path, segment_files
 from .spec import SyntheticSpec

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from motion_assets.core.fsq import Codebook
+from motion_assets.core.sequences.fsq import Codebook
 
 
 @dataclass(frozen=True, eq=False)

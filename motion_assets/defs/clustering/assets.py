@@ -7,14 +7,18 @@ import pandas as pd
 import pyarrow as pa
 from dagster import AssetExecutionContext, AssetOut, MaterializeResult, MetadataValue, multi_asset
 
-from motion_assets.core.cluster_ids import stable_cluster_ids
-from motion_assets.core.cluster_signatures import cluster_signatures
-from motion_assets.core.cluster_summary import cluster_summary
-from motion_assets.core.clustering import ClusterPipeline, gmm_config_for_labels, make_clusterer
-from motion_assets.core.clustering_config import ClusteringPipelineConfig
-from motion_assets.core.feature_tables import matrix_of
-from motion_assets.core.sequence_table import codes_of
-from motion_assets.core.verified_pickle import dumps, sha256_hex
+from motion_assets.core.clustering.config import ClusteringPipelineConfig
+from motion_assets.core.clustering.pipeline import (
+    ClusterPipeline,
+    gmm_config_for_labels,
+    make_clusterer,
+)
+from motion_assets.core.clustering.signatures import cluster_signatures
+from motion_assets.core.clustering.stable_ids import stable_cluster_ids
+from motion_assets.core.clustering.summary import cluster_summary
+from motion_assets.core.features.tables import matrix_of
+from motion_assets.core.files.verified_pickle import dumps, sha256_hex
+from motion_assets.core.sequences.table import codes_of
 from motion_assets.defs.clustering.config import ClusteringRunConfig
 from motion_assets.defs.config_mirror import to_core
 from motion_assets.defs.partitions import dataset_variants

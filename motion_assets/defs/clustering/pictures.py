@@ -5,10 +5,10 @@ import pandas as pd
 import pyarrow as pa
 from dagster import MaterializeResult, asset
 
-from motion_assets.core import projection
-from motion_assets.core.cluster_plots import cluster_scatter_png, label_scatter_png
-from motion_assets.core.clustering_config import UmapConfig
-from motion_assets.core.feature_tables import matrix_of
+from motion_assets.core.clustering.config import UmapConfig
+from motion_assets.core.evaluation import projection
+from motion_assets.core.evaluation.cluster_plots import cluster_scatter_png, label_scatter_png
+from motion_assets.core.features.tables import matrix_of
 from motion_assets.defs.clustering.config import UmapRunConfig
 from motion_assets.defs.config_mirror import to_core
 from motion_assets.defs.partitions import dataset_variants

@@ -4,9 +4,9 @@ import numpy as np
 import pandas as pd
 from dagster import AssetExecutionContext, AssetIn, MaterializeResult, MetadataValue, asset
 
-from motion_assets.core.cluster_metrics import internal_metrics, label_metrics, stability
-from motion_assets.core.clustering import make_clusterer
-from motion_assets.core.feature_tables import matrix_of
+from motion_assets.core.clustering.pipeline import make_clusterer
+from motion_assets.core.evaluation.metrics import internal_metrics, label_metrics, stability
+from motion_assets.core.features.tables import matrix_of
 from motion_assets.defs.model_records import load_recorded_model
 from motion_assets.defs.partitions import dataset_variants
 from motion_assets.defs.ui_metadata import markdown_table

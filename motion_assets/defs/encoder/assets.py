@@ -8,23 +8,20 @@ import pandas as pd
 import pyarrow as pa
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
-from motion_assets.core import plots
-from motion_assets.core.encoder import SequenceEmbedConfig
-from motion_assets.core.encoder_training import (
-    EncoderFeaturizer,
-    load_encoder,
-    save_encoder,
-    train_encoder,
-)
-from motion_assets.core.feature_tables import dense_column, embedding_table, sparse_columns
-from motion_assets.core.featurizers import (
+from motion_assets.core.encoder.checkpoint import load_encoder, save_encoder
+from motion_assets.core.encoder.config import SequenceEmbedConfig
+from motion_assets.core.encoder.featurizer import EncoderFeaturizer
+from motion_assets.core.encoder.training import train_encoder
+from motion_assets.core.evaluation import plots
+from motion_assets.core.features.featurizers import (
     baseline_featurizers,
     rows_without_mean_latent,
     table_levels,
 )
-from motion_assets.core.overlap import featurizer_sequences
-from motion_assets.core.sequence_table import unique_sequences
-from motion_assets.core.verified_pickle import sha256_hex
+from motion_assets.core.features.tables import dense_column, embedding_table, sparse_columns
+from motion_assets.core.files.verified_pickle import sha256_hex
+from motion_assets.core.sequences.overlap import featurizer_sequences
+from motion_assets.core.sequences.table import unique_sequences
 from motion_assets.defs.config_mirror import dagster_config_for, to_core
 from motion_assets.defs.partitions import dataset_variants
 from motion_assets.defs.ui_metadata import column_schema, image, markdown_table

@@ -8,15 +8,16 @@ import pandas as pd
 import pyarrow as pa
 from dagster import AssetExecutionContext, AssetIn, AssetOut, MaterializeResult, multi_asset
 
-from motion_assets.core.cluster_metrics import confusion_frame, label_metrics
-from motion_assets.core.cluster_plots import confusion_matrix_png
-from motion_assets.core.clustering_config import ClusteringPipelineConfig
-from motion_assets.core.encoder_training import EncoderFeaturizer, load_encoder
-from motion_assets.core.featurizers import baseline_featurizers
-from motion_assets.core.label_evaluation import METRIC_COLUMNS, evaluate_on_labels
-from motion_assets.core.scoring import score_sequences
-from motion_assets.core.scoring_bundle import make_scoring_bundle
-from motion_assets.core.sequence_table import unique_sequences
+from motion_assets.core.clustering.config import ClusteringPipelineConfig
+from motion_assets.core.encoder.checkpoint import load_encoder
+from motion_assets.core.encoder.featurizer import EncoderFeaturizer
+from motion_assets.core.evaluation.cluster_plots import confusion_matrix_png
+from motion_assets.core.evaluation.labels import METRIC_COLUMNS, evaluate_on_labels
+from motion_assets.core.evaluation.metrics import confusion_frame, label_metrics
+from motion_assets.core.features.featurizers import baseline_featurizers
+from motion_assets.core.scoring.bundle import make_scoring_bundle
+from motion_assets.core.scoring.score import score_sequences
+from motion_assets.core.sequences.table import unique_sequences
 from motion_assets.defs.clustering.config import ClusteringRunConfig
 from motion_assets.defs.config_mirror import to_core
 from motion_assets.defs.model_records import load_recorded_model

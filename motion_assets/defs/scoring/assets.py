@@ -19,20 +19,22 @@ from dagster import (
 )
 from upath import UPath
 
-from motion_assets.core.encoder_training import EncoderFeaturizer, load_encoder
-from motion_assets.core.featurizers import table_levels
-from motion_assets.core.ingest import read_sequence_folder, read_sequence_paths
-from motion_assets.core.score_monitoring import cluster_share_drift, unknown_share_recent
-from motion_assets.core.scoring import calibrated_bundle, score_sequences
-from motion_assets.core.scoring_bundle import (
+from motion_assets.core.encoder.checkpoint import load_encoder
+from motion_assets.core.encoder.featurizer import EncoderFeaturizer
+from motion_assets.core.features.featurizers import table_levels
+from motion_assets.core.files.verified_pickle import sha256_hex
+from motion_assets.core.scoring.bundle import (
     Thresholds,
     bundle_from_bytes,
     bundle_to_bytes,
     make_scoring_bundle,
 )
-from motion_assets.core.scoring_output import write_scores_jsonl
-from motion_assets.core.sequence_table import unique_sequences
-from motion_assets.core.verified_pickle import sha256_hex
+from motion_assets.core.scoring.calibration import calibrated_bundle
+from motion_assets.core.scoring.monitoring import cluster_share_drift, unknown_share_recent
+from motion_assets.core.scoring.output import write_scores_jsonl
+from motion_assets.core.scoring.score import score_sequences
+from motion_assets.core.sequences.ingest import read_sequence_folder, read_sequence_paths
+from motion_assets.core.sequences.table import unique_sequences
 from motion_assets.defs.model_records import load_recorded_model, recorded_content_hash
 from motion_assets.defs.partitions import dataset_variants
 from motion_assets.defs.resources import TokenizerFolders

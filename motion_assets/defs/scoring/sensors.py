@@ -13,7 +13,7 @@ from dagster import (
     sensor,
 )
 
-from motion_assets.core.incoming_files import new_settled_files
+from motion_assets.core.sequences.incoming_files import new_settled_files
 from motion_assets.defs.jobs import score_sequences_job
 from motion_assets.defs.model_records import latest_metadata
 from motion_assets.defs.partitions import dataset_variants

@@ -19,16 +19,16 @@ from dagster import (
     multi_asset,
 )
 
-from motion_assets.core import plots
-from motion_assets.core.codebook_usage import (
+from motion_assets.core.evaluation import plots
+from motion_assets.core.sequences.codebook_usage import (
     code_frequency_table,
     digit_level_usage,
     measure_codebook_usage,
 )
-from motion_assets.core.folder_state import folder_fingerprint
-from motion_assets.core.fsq import Codebook
-from motion_assets.core.ingest import IngestResult, read_sequence_folder
-from motion_assets.core.sequence_table import CODE_SEQUENCES_SCHEMA, codes_of
+from motion_assets.core.sequences.folder_state import folder_fingerprint
+from motion_assets.core.sequences.fsq import Codebook
+from motion_assets.core.sequences.ingest import IngestResult, read_sequence_folder
+from motion_assets.core.sequences.table import CODE_SEQUENCES_SCHEMA, codes_of
 from motion_assets.defs.partitions import dataset_variants
 from motion_assets.defs.resources import TokenizerFolders
 from motion_assets.defs.sequences import checks
@@ -71,7 +71,7 @@ def _ingest_metadata(result: IngestResult, seconds: float) -> dict:
     outs={
         "code_sequences": AssetOut(
             io_manager_key="tables", kinds={"parquet"}, group_name="sequences",
-            description="One row per valid code sequence of the variant (see core/sequence_table.py)",
+            description="One row per valid code sequence of the variant (see core/sequences/table.py)",
         ),
         "rejected_files": AssetOut(
             io_manager_key="tables", kinds={"parquet"}, group_name="sequences",

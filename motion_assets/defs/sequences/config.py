@@ -4,8 +4,8 @@
 from dagster import Config
 from pydantic import Field
 
-from motion_assets.core.clustering_config import LabelProcessingConfig
-from motion_assets.core.reader import CodebookSettings
+from motion_assets.core.clustering.config import LabelProcessingConfig
+from motion_assets.core.sequences.reader import CodebookSettings
 from motion_assets.defs.config_mirror import dagster_config_for
 
 LabelProcessing = dagster_config_for(LabelProcessingConfig)

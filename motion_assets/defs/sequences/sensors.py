@@ -13,7 +13,7 @@ from dagster import (
     sensor,
 )
 
-from motion_assets.core.folder_state import scan_variant_folders
+from motion_assets.core.sequences.folder_state import scan_variant_folders
 from motion_assets.defs.config_files import ConfigFiles
 from motion_assets.defs.jobs import variant_pipeline
 from motion_assets.defs.model_records import latest_metadata

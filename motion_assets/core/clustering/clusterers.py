@@ -1,0 +1,260 @@
+"""The three clusterers: HDBSCAN (density, noise), Bayesian GMM (soft), KMeans (baseline).
+
+See clustering.py for the protocol, the two HDBSCAN probabilities and the outlier scores.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import hdbscan
+import numpy as np
+import pandas as pd
+from hdbscan.prediction import approximate_predict_scores
+from sklearn.cluster import KMeans
+from sklearn.mixture import BayesianGaussianMixture, GaussianMixture
+
+from motion_assets.core.clustering.assignments import NOISE, Assignments
+from motion_assets.core.clustering.config import BayesGmmConfig, HdbscanConfig, KMeansConfig
+from motion_assets.core.clustering.preprocess import as_dense_features, l2_normalize
+
+
+def _rank_tail(reference_sorted: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Share of the reference strictly above each value (reference sorted ascending)."""
+    if len(reference_sorted) == 0:
+        return np.ones(len(values))
+    at_or_below = np.searchsorted(reference_sorted, values, side="right")
+    return 1.0 - at_or_below / len(reference_sorted)
+
+
+# ----------------------------------------------------------------------------- HDBSCAN
+
+
+def _relative_validity(model) -> float:
+    """hdbscan's fast DBCV approximation; -inf where it cannot be computed."""
+    try:
+        with np.errstate(all="ignore"):
+            score = float(model.relative_validity_)
+    except (AttributeError, ValueError, ZeroDivisionError):
+        return -np.inf
+    return score if np.isfinite(score) else -np.inf
+
+
+class HdbscanClusterer:
+    """The ``hdbscan`` package with prediction data; optional min_cluster_size grid by DBCV."""
+
+    name = "hdbscan"
+
+    def __init__(self, config: HdbscanConfig | None = None) -> None:
+        self.config = config or HdbscanConfig()
+        self.probability_threshold = self.config.probability_threshold
+        self.normalize_input = self.config.metric == "cosine"
+        self.metric = "euclidean" if self.normalize_input else self.config.metric
+        if self.normalize_input:
+            warnings.warn(
+                "clustering.hdbscan.metric=cosine is not supported by the hdbscan package with "
+                "prediction data; using euclidean on L2-normalised vectors instead (same "
+                "neighbour order as cosine). Set metric: euclidean with l2_normalize: true "
+                "to silence this.",
+                UserWarning,
+                stacklevel=2,
+            )
+
+    def _input(self, features) -> np.ndarray:
+        dense = as_dense_features(features)
+        return l2_normalize(dense) if self.normalize_input else dense
+
+    def _fit_one(self, features: np.ndarray, min_cluster_size: int, with_tree: bool):
+        config = self.config
+        min_samples = None if config.min_samples is None else min(config.min_samples, len(features) - 1)
+        return hdbscan.HDBSCAN(
+            min_cluster_size=min_cluster_size,
+            min_samples=min_samples,
+            metric=self.metric,
+            cluster_selection_method=config.cluster_selection_method,
+            prediction_data=True,
+            gen_min_span_tree=with_tree,
+            core_dist_n_jobs=config.core_dist_n_jobs,
+        ).fit(features)
+
+    def _min_cluster_size(self, n_samples: int) -> int:
+        configured = self.config.min_cluster_size
+        return configured or max(5, round(self.config.min_cluster_share * n_samples))
+
+    def fit(self, features) -> HdbscanClusterer:
+        data = self._input(features)
+        sizes = self.config.min_cluster_size_grid or (self._min_cluster_size(len(data)),)
+        grid = len(sizes) > 1
+        rows, best, best_score = [], None, -np.inf
+        for size in sizes:
+            model = self._fit_one(data, int(size), with_tree=grid)
+            n_clusters = int(model.labels_.max()) + 1
+            score = _relative_validity(model) if grid and n_clusters >= 2 else -np.inf
+            rows.append({"min_cluster_size": int(size), "dbcv_relative": score,
+                         "n_clusters": n_clusters, "noise_share": float((model.labels_ < 0).mean())})
+            if best is None or score > best_score:
+                best, best_score = model, score
+        self.grid_ = pd.DataFrame(rows)
+        self.model_ = best
+        self.min_cluster_size_ = int(best.min_cluster_size)
+        self.labels_ = best.labels_.astype(np.int64)
+        self.n_clusters_ = int(self.labels_.max()) + 1
+        self.persistence_ = np.asarray(best.cluster_persistence_, dtype=np.float64)
+        self.training_assignments_ = Assignments(
+            cluster=self.labels_,
+            probability=np.asarray(best.probabilities_, dtype=np.float64),
+            outlier_score=np.nan_to_num(np.asarray(best.outlier_scores_, dtype=np.float64)),
+            is_noise=self.labels_ == NOISE,
+        )
+        return self
+
+    def predict(self, features) -> np.ndarray:
+        return self.assign(features).cluster
+
+    def predict_proba(self, features) -> np.ndarray:
+        """Soft membership (membership vectors): (n, n_clusters_), rows sum to <= 1."""
+        data = self._input(features)
+        if self.n_clusters_ == 0:
+            return np.zeros((len(data), 0))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            soft = hdbscan.membership_vector(self.model_, data)
+        return np.nan_to_num(np.asarray(soft, dtype=np.float64).reshape(len(data), self.n_clusters_))
+
+    def assign(self, features) -> Assignments:
+        data = self._input(features)
+        if self.n_clusters_ == 0:
+            empty = np.zeros(len(data))
+            return Assignments(np.full(len(data), NOISE), empty, empty + 1.0,
+                               np.ones(len(data), dtype=bool))
+        labels, strengths = hdbscan.approximate_predict(self.model_, data)
+        scores = approximate_predict_scores(self.model_, data)
+        labels = np.asarray(labels, dtype=np.int64)
+        return Assignments(labels, np.asarray(strengths, dtype=np.float64),
+                           np.nan_to_num(np.asarray(scores, dtype=np.float64)), labels == NOISE)
+
+
+# ----------------------------------------------------------------------------- Bayesian GMM
+
+
+def choose_covariance(config: BayesGmmConfig, n_samples: int, dims: int) -> str:
+    """``auto``: full while N * dims^2 * components fits the budget and there are at least
+    10 points per covariance parameter; diag otherwise."""
+    if config.covariance_type != "auto":
+        return config.covariance_type
+    enough_data = n_samples >= 10 * dims * (dims + 1) / 2
+    components = config.n_components or config.max_components_auto
+    cost = n_samples * dims**2 * min(components, n_samples)
+    return "full" if enough_data and cost <= config.full_covariance_budget else "diag"
+
+
+class BayesGmmClusterer:
+    """Dirichlet-process Gaussian mixture; clusters = components that win training points."""
+
+    name = "bayes_gmm"
+
+    def __init__(self, config: BayesGmmConfig | None = None) -> None:
+        self.config = config or BayesGmmConfig()
+        self.probability_threshold = self.config.probability_threshold
+
+    def fit(self, features) -> BayesGmmClusterer:
+        config = self.config
+        data = as_dense_features(features)
+        self.covariance_type_ = choose_covariance(config, *data.shape)
+        n_components = config.n_components or self._components_by_bic(data)
+        self.model_ = BayesianGaussianMixture(
+            n_components=min(n_components, len(data)),
+            covariance_type=self.covariance_type_,
+            weight_concentration_prior_type=config.weight_concentration_prior_type,
+            weight_concentration_prior=config.weight_concentration_prior,
+            init_params=config.init_params,
+            max_iter=config.max_iter,
+            n_init=config.n_init,
+            tol=config.tol,
+            reg_covar=config.reg_covar,
+            random_state=config.random_state,
+        )
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            self.model_.fit(data)
+        self.converged_ = bool(self.model_.converged_)
+        self.warnings_ = [str(w.message) for w in caught]
+        weights = self.model_.weights_
+        self.effective_components_ = int((weights > config.effective_weight_threshold).sum())
+        # Components that win at least one training point become clusters, largest weight first.
+        winners = np.unique(self.model_.predict(data))
+        self.components_ = winners[np.argsort(-weights[winners], kind="stable")]
+        self.n_clusters_ = len(self.components_)
+        self.training_log_likelihood_ = np.sort(self.model_.score_samples(data))
+        self.training_assignments_ = self.assign(data)
+        self.labels_ = self.training_assignments_.cluster
+        return self
+
+    def _components_by_bic(self, data: np.ndarray) -> int:
+        """The component count with the lowest BIC of a plain Gaussian mixture (``bic_``)."""
+        config = self.config
+        counts = range(2, min(config.max_components_auto, len(data) - 1) + 1)
+        bic = [GaussianMixture(k, covariance_type=self.covariance_type_, reg_covar=config.reg_covar,
+                               max_iter=config.max_iter, random_state=config.random_state).fit(data).bic(data)
+               for k in counts]
+        self.bic_ = pd.DataFrame({"n_components": list(counts), "bic": bic})
+        return int(counts[int(np.argmin(bic))])
+
+    def predict_proba(self, features) -> np.ndarray:
+        """Posterior over the kept components, renormalised: (n, n_clusters_)."""
+        posterior = self.model_.predict_proba(as_dense_features(features))[:, self.components_]
+        total = posterior.sum(axis=1, keepdims=True)
+        return posterior / np.where(total > 0, total, 1.0)
+
+    def predict(self, features) -> np.ndarray:
+        return self.predict_proba(features).argmax(axis=1).astype(np.int64)
+
+    def assign(self, features) -> Assignments:
+        data = as_dense_features(features)
+        posterior = self.predict_proba(data)
+        outlier = _rank_tail(self.training_log_likelihood_, self.model_.score_samples(data))
+        return Assignments(posterior.argmax(axis=1).astype(np.int64), posterior.max(axis=1),
+                           outlier, np.zeros(len(data), dtype=bool))
+
+
+# ----------------------------------------------------------------------------- KMeans
+
+
+class KMeansClusterer:
+    """KMeans baseline: hard assignments, probability 1, no noise."""
+
+    name = "kmeans"
+
+    def __init__(self, config: KMeansConfig | None = None) -> None:
+        self.config = config or KMeansConfig()
+        self.probability_threshold = 0.0
+
+    def fit(self, features) -> KMeansClusterer:
+        config = self.config
+        data = as_dense_features(features)
+        self.model_ = KMeans(n_clusters=min(config.n_clusters, len(data)), n_init=config.n_init,
+                             max_iter=config.max_iter, random_state=config.random_state).fit(data)
+        self.n_clusters_ = int(self.model_.n_clusters)
+        labels = self.model_.labels_.astype(np.int64)
+        distances = np.linalg.norm(data - self.model_.cluster_centers_[labels], axis=1)
+        self.member_distances_ = [np.sort(distances[labels == k]) for k in range(self.n_clusters_)]
+        self.training_assignments_ = self.assign(data)
+        self.labels_ = self.training_assignments_.cluster
+        return self
+
+    def predict(self, features) -> np.ndarray:
+        return self.model_.predict(as_dense_features(features)).astype(np.int64)
+
+    def predict_proba(self, features) -> np.ndarray:
+        labels = self.predict(features)
+        return np.eye(self.n_clusters_)[labels]
+
+    def assign(self, features) -> Assignments:
+        data = as_dense_features(features)
+        labels = self.predict(data)
+        distances = np.linalg.norm(data - self.model_.cluster_centers_[labels], axis=1)
+        outlier = np.empty(len(data))
+        for k in range(self.n_clusters_):
+            mask = labels == k
+            outlier[mask] = 1.0 - _rank_tail(self.member_distances_[k], distances[mask] - 1e-12)
+        return Assignments(labels, np.ones(len(data)), outlier, np.zeros(len(data), dtype=bool))

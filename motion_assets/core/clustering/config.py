@@ -1,0 +1,325 @@
+"""Clustering, projection and evaluation settings: plain dataclasses mirroring the YAML keys.
+
+The nesting follows the old tool's files (``preprocessing.lstm_feature.pca.*``,
+``clustering.hdbscan.*``, ``clustering.bayes_gmm.*``, ``visualization.umap.*``,
+``label_processing.merge_map``, ``kmin``/``kmax``). Every section has ``from_dict``, which
+refuses unknown keys so a typo in a YAML file is an error, not a silently ignored setting.
+The defaults are the values measured best (benchmarks/quality_benchmark.py: deployed ARI on
+the labelled subset and unknown-action AUROC, synthetic seeds 0 and 2).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import types
+import typing
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Self
+
+HDBSCAN_METRICS = ("euclidean", "l2", "manhattan", "l1", "cityblock", "chebyshev")
+COVARIANCE_TYPES = ("auto", "full", "diag", "tied", "spherical")
+
+
+class ConfigSection:
+    """Mixin: build a (nested) dataclass from a plain dict, refusing unknown keys."""
+
+    section: ClassVar[str] = ""
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any] | None, *, path: str | None = None) -> Self:
+        prefix = cls.section if path is None else path
+        where = prefix or cls.__name__
+        data = {} if data is None else data
+        if not isinstance(data, dict):
+            raise TypeError(f"{where}: expected a mapping, got {type(data).__name__}")
+        names = [f.name for f in dataclasses.fields(cls)]  # type: ignore[arg-type]
+        unknown = sorted(set(data) - set(names))
+        if unknown:
+            raise ValueError(
+                f"{where}: unknown key(s) {unknown}; expected some of {sorted(names)}"
+            )
+        hints = typing.get_type_hints(cls)
+        values = {name: _coerce(hints[name], data[name], f"{prefix}.{name}" if prefix else name)
+                  for name in names if name in data}
+        return cls(**values)
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)  # type: ignore[call-overload]
+
+
+def _coerce(hint: Any, value: Any, path: str) -> Any:
+    """Turn YAML values into the declared field type: nested sections, tuples."""
+    options = typing.get_args(hint) if isinstance(hint, types.UnionType) else (hint,)
+    if value is None:
+        return None
+    for option in options:
+        if isinstance(option, type) and issubclass(option, ConfigSection):
+            return option.from_dict(value, path=path)
+        if typing.get_origin(option) is tuple:
+            if isinstance(value, (str, bytes)) or not hasattr(value, "__iter__"):
+                raise TypeError(f"{path}: expected a list, got {value!r}")
+            return tuple(value)
+        if typing.get_origin(option) is dict:
+            if not isinstance(value, dict):
+                raise TypeError(f"{path}: expected a mapping, got {value!r}")
+            return dict(value)
+    return value
+
+
+def _check_choice(path: str, value: Any, choices: tuple) -> None:
+    if value not in choices:
+        raise ValueError(f"{path}: {value!r} is not one of {list(choices)}")
+
+
+def _check_range(path: str, value: float, low: float, high: float) -> None:
+    if not low <= value <= high:
+        raise ValueError(f"{path}: {value!r} must lie in [{low}, {high}]")
+
+
+# ----------------------------------------------------------------------------- preprocessing
+
+
+@dataclass(frozen=True)
+class PcaConfig(ConfigSection):
+    """Keep the fewest components reaching ``explained_variance``, within [min, max]."""
+
+    section: ClassVar[str] = "preprocessing.lstm_feature.pca"
+    enabled: bool = True
+    max_components: int = 16
+    explained_variance: float = 1.0
+    min_components: int = 4
+    random_state: int = 0
+
+    def __post_init__(self) -> None:
+        _check_range(f"{self.section}.explained_variance", self.explained_variance, 0.0, 1.0)
+        if not 1 <= self.min_components <= self.max_components:
+            raise ValueError(
+                f"{self.section}: need 1 <= min_components <= max_components, got "
+                f"{self.min_components} and {self.max_components}"
+            )
+
+
+@dataclass(frozen=True)
+class NoveltyConfig(ConfigSection):
+    """kNN novelty (core/clustering/novelty.py), fitted with the cluster pipeline and kept in the bundle.
+
+    ``space``: ``raw`` = the L2-normalised input features (the embedding), ``reduced`` = the
+    clusterer's input (after PCA). ``k``: the neighbour whose distance counts.
+    ``max_reference``: training rows kept (float32). ``threshold``: a sequence whose novelty
+    (the share of training sequences less isolated than it) reaches this is unknown; 0.95
+    flags about 5 % of the training sequences.
+    """
+
+    section: ClassVar[str] = "preprocessing.lstm_feature.novelty"
+    enabled: bool = True
+    space: str = "raw"
+    k: int = 5
+    max_reference: int = 20_000
+    threshold: float = 0.95
+    random_state: int = 0
+
+    def __post_init__(self) -> None:
+        _check_choice(f"{self.section}.space", self.space, ("raw", "reduced"))
+        if self.k < 1 or self.max_reference < 2:
+            raise ValueError(f"{self.section}: need k >= 1 and max_reference >= 2")
+        _check_range(f"{self.section}.threshold", self.threshold, 0, 1)
+
+
+@dataclass(frozen=True)
+class FeaturePreprocessingConfig(ConfigSection):
+    """PCA, then L2 normalisation (euclidean on unit vectors ranks pairs like cosine); the
+    novelty model beside them."""
+
+    section: ClassVar[str] = "preprocessing.lstm_feature"
+    pca: PcaConfig = field(default_factory=PcaConfig)
+    l2_normalize: bool = True
+    novelty: NoveltyConfig = field(default_factory=NoveltyConfig)
+
+
+@dataclass(frozen=True)
+class PreprocessingConfig(ConfigSection):
+    section: ClassVar[str] = "preprocessing"
+    lstm_feature: FeaturePreprocessingConfig = field(default_factory=FeaturePreprocessingConfig)
+
+
+# ----------------------------------------------------------------------------- clusterers
+
+
+@dataclass(frozen=True)
+class HdbscanConfig(ConfigSection):
+    """Settings of the ``hdbscan`` package, restricted to what approximate_predict honours.
+
+    ``min_cluster_size: 0`` (default) scales with the data: ``min_cluster_share`` of the
+    fitted sequences (at least 5); 60 was the best fixed size at ~2,200 sequences
+    (benchmarks/quality_benchmark.py), and a fixed size turns small variants into all noise.
+    ``min_cluster_size_grid``: when not empty, every size is fitted and the one with the best
+    DBCV (hdbscan's relative validity) wins; ``min_cluster_size`` is then unused.
+    ``probability_threshold``: a sequence whose membership strength is below it is unknown.
+    ``metric: cosine`` is translated to euclidean on L2-normalised vectors (with a warning),
+    because the hdbscan package cannot fit cosine with prediction data.
+    ``cluster_selection_epsilon`` must be 0: approximate_predict ignores it (open hdbscan bug,
+    issues #375/#593), so the online path could not reproduce the batch labels.
+    """
+
+    section: ClassVar[str] = "clustering.hdbscan"
+    min_cluster_size: int = 0
+    min_cluster_share: float = 0.027
+    min_samples: int | None = 1
+    metric: str = "euclidean"
+    cluster_selection_epsilon: float = 0.0
+    cluster_selection_method: str = "eom"
+    min_cluster_size_grid: tuple[int, ...] = ()
+    probability_threshold: float = 0.3
+    core_dist_n_jobs: int = 1
+
+    def __post_init__(self) -> None:
+        if self.min_cluster_size == 1 or self.min_cluster_size < 0 or any(
+                size < 2 for size in self.min_cluster_size_grid):
+            raise ValueError(f"{self.section}: min_cluster_size values must be >= 2 (or 0: "
+                             "min_cluster_share of the sequences)")
+        _check_range(f"{self.section}.min_cluster_share", self.min_cluster_share, 0, 1)
+        if self.min_samples is not None and self.min_samples < 1:
+            raise ValueError(f"{self.section}.min_samples: must be >= 1 or null")
+        if self.metric != "cosine":
+            _check_choice(f"{self.section}.metric", self.metric, HDBSCAN_METRICS + ("cosine",))
+        _check_choice(f"{self.section}.cluster_selection_method",
+                      self.cluster_selection_method, ("eom", "leaf"))
+        if self.cluster_selection_epsilon != 0.0:
+            raise ValueError(
+                f"{self.section}.cluster_selection_epsilon={self.cluster_selection_epsilon}: "
+                "only 0 is supported. hdbscan's approximate_predict ignores epsilon (open bug, "
+                "scikit-learn-contrib/hdbscan#375), so online scoring would assign sequences to "
+                "clusters the batch fit never had. Merge small clusters with a larger "
+                "min_cluster_size (or min_cluster_size_grid) instead."
+            )
+        _check_range(f"{self.section}.probability_threshold", self.probability_threshold, 0, 1)
+
+
+@dataclass(frozen=True)
+class BayesGmmConfig(ConfigSection):
+    """Bayesian Gaussian mixture: ``n_components`` is an upper bound; unused ones get ~0 weight.
+
+    ``covariance_type: auto`` picks ``full`` when
+    ``N * dims**2 * n_components <= full_covariance_budget`` and there are at least 10 points
+    per covariance parameter, else ``diag``: full is 5-10x slower (measured: 3000 x 16 dims,
+    30 components took 41 s full vs 3 s diag), so at the default budget it costs ~10 s at most. A component counts as effective when its weight exceeds
+    ``effective_weight_threshold``. ``probability_threshold``: below this max posterior a
+    sequence is unknown. ``n_components: 0`` (default): as many components as the labelled
+    subset has labels where there is one, else the count with the lowest BIC among
+    ``2..max_components_auto`` (a plain Gaussian mixture per count). The Dirichlet-process
+    prior alone barely prunes on these embeddings (measured: 20 components stayed 20), and
+    on synthetic data BIC overshoots (9-12 components for 7 actions: ARI 0.31 vs 0.38).
+    """
+
+    section: ClassVar[str] = "clustering.bayes_gmm"
+    n_components: int = 0
+    max_components_auto: int = 16
+    covariance_type: str = "auto"
+    weight_concentration_prior_type: str = "dirichlet_process"
+    weight_concentration_prior: float | None = None
+    init_params: str = "kmeans"
+    max_iter: int = 300
+    n_init: int = 1
+    tol: float = 1e-3
+    reg_covar: float = 1e-5
+    random_state: int = 0
+    effective_weight_threshold: float = 0.01
+    full_covariance_budget: float = 5e7
+    probability_threshold: float = 0.5
+
+    def __post_init__(self) -> None:
+        if self.n_components < 0 or self.max_components_auto < 2:
+            raise ValueError(f"{self.section}.n_components: must be >= 1, or 0 for a BIC choice "
+                             "(then max_components_auto >= 2)")
+        _check_choice(f"{self.section}.covariance_type", self.covariance_type, COVARIANCE_TYPES)
+        _check_choice(f"{self.section}.weight_concentration_prior_type",
+                      self.weight_concentration_prior_type,
+                      ("dirichlet_process", "dirichlet_distribution"))
+        _check_choice(f"{self.section}.init_params", self.init_params,
+                      ("kmeans", "k-means++", "random", "random_from_data"))
+        _check_range(f"{self.section}.probability_threshold", self.probability_threshold, 0, 1)
+
+
+@dataclass(frozen=True)
+class KMeansConfig(ConfigSection):
+    """The bag-of-codes baseline; every point gets a cluster (no unknown)."""
+
+    section: ClassVar[str] = "clustering.kmeans"
+    n_clusters: int = 8
+    n_init: int = 4
+    max_iter: int = 300
+    random_state: int = 0
+
+    def __post_init__(self) -> None:
+        if self.n_clusters < 1:
+            raise ValueError(f"{self.section}.n_clusters: must be >= 1")
+
+
+@dataclass(frozen=True)
+class ClusteringConfig(ConfigSection):
+    section: ClassVar[str] = "clustering"
+    hdbscan: HdbscanConfig = field(default_factory=HdbscanConfig)
+    bayes_gmm: BayesGmmConfig = field(default_factory=BayesGmmConfig)
+    kmeans: KMeansConfig = field(default_factory=KMeansConfig)
+
+
+# ----------------------------------------------------------------------------- pictures, labels
+
+
+@dataclass(frozen=True)
+class UmapConfig(ConfigSection):
+    """2-D UMAP for pictures. Fit on at most ``fit_sample_size`` points, transform the rest.
+
+    With a ``random_state`` UMAP is deterministic and single-threaded; ``n_jobs`` only applies
+    when ``random_state`` is null.
+    """
+
+    section: ClassVar[str] = "visualization.umap"
+    n_neighbors: int = 15
+    min_dist: float = 0.1
+    metric: str = "euclidean"
+    random_state: int | None = 42
+    fit_sample_size: int = 10_000
+    n_jobs: int = 2
+
+    def __post_init__(self) -> None:
+        if self.n_neighbors < 2:
+            raise ValueError(f"{self.section}.n_neighbors: must be >= 2")
+        if self.fit_sample_size < self.n_neighbors + 1:
+            raise ValueError(f"{self.section}.fit_sample_size: must exceed n_neighbors")
+
+
+@dataclass(frozen=True)
+class VisualizationConfig(ConfigSection):
+    section: ClassVar[str] = "visualization"
+    umap: UmapConfig = field(default_factory=UmapConfig)
+
+
+@dataclass(frozen=True)
+class LabelProcessingConfig(ConfigSection):
+    """``merge_map``: raw label -> merged label (e.g. every ``videos_nok_*`` -> ``nok``);
+    ``label_depth``: which folder level below the labelled folder names the label."""
+
+    section: ClassVar[str] = "label_processing"
+    merge_map: dict[str, str] = field(default_factory=dict)
+    label_depth: int = 0  # folder level below the labelled folder whose name is the label
+
+
+@dataclass(frozen=True)
+class ClusteringPipelineConfig(ConfigSection):
+    """The whole file. ``kmin``/``kmax``: in the labelled evaluation KMeans and GMM run for
+    every k in [kmin, kmax]; both null means k = the number of (merged) labels."""
+
+    section: ClassVar[str] = ""
+    preprocessing: PreprocessingConfig = field(default_factory=PreprocessingConfig)
+    clustering: ClusteringConfig = field(default_factory=ClusteringConfig)
+    visualization: VisualizationConfig = field(default_factory=VisualizationConfig)
+    label_processing: LabelProcessingConfig = field(default_factory=LabelProcessingConfig)
+    kmin: int | None = None
+    kmax: int | None = None
+
+    def __post_init__(self) -> None:
+        if (self.kmin is None) != (self.kmax is None):
+            raise ValueError("kmin and kmax: set both or neither")
+        if self.kmin is not None and not 2 <= self.kmin <= self.kmax:  # type: ignore[operator]
+            raise ValueError(f"need 2 <= kmin <= kmax, got {self.kmin} and {self.kmax}")

@@ -1,0 +1,244 @@
+"""The scoring bundle: everything needed to score one new sequence, in one content-hashed file.
+
+A :class:`ScoringBundle` holds the featurizer (the trained encoder, or a fitted baseline
+featurizer), the fitted :class:`ClusterPipeline` (preprocessing + HDBSCAN or Bayesian GMM),
+the unknown threshold and how it was chosen, the codebook, the variant and provenance.
+
+On disk it is one zip (:func:`bundle_to_bytes`)::
+
+    manifest.json     format, settings, provenance, sha256 of every other member
+    encoder.pt        the encoder checkpoint (weights + config; loaded with weights_only)
+    featurizer.pkl    a fitted baseline featurizer, pickled (instead of encoder.pt)
+    pipeline.pkl      the fitted ClusterPipeline, pickled
+
+Pickles run code when loaded, so :func:`bundle_from_bytes` checks the sha256 of the whole
+file against the hash the caller recorded *before* it opens anything, and refuses a file
+whose hash differs. The same bundle always gives the same bytes (fixed zip timestamps).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import pickle
+import zipfile
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from importlib import metadata
+from typing import Any
+
+import numpy as np
+
+from motion_assets.core.clustering.pipeline import ClusterPipeline
+from motion_assets.core.encoder.checkpoint import load_encoder, save_encoder
+from motion_assets.core.encoder.featurizer import EncoderFeaturizer
+from motion_assets.core.sequences.reader import CodebookSettings
+
+BUNDLE_FORMAT = "motion_assets.scoring_bundle.v1"
+DEFAULT_UNKNOWN_SCORE = "novelty"  # best measured of UNKNOWN_SCORES (benchmarks/quality_benchmark.py)
+_ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # fixed member timestamps: same bundle, same bytes
+_VERSIONED = ("motion_assets", "torch", "scikit-learn", "hdbscan", "numpy")
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """When a sequence is ``unknown``: HDBSCAN noise (when ``noise_is_unknown``), or a
+    probability below ``probability`` (noise aside), or a kNN novelty above ``novelty``.
+
+    ``method``: ``"configured"`` (the clusterer config's value) or ``"training_quantile"``
+    (:func:`motion_assets.core.scoring.calibrate_thresholds` on the training sequences);
+    ``target_unknown_share``/``achieved_unknown_share``: the share of training sequences
+    asked to be, and actually, flagged unknown under these thresholds (None when configured).
+    ``novelty``: None = the cluster pipeline's configured novelty threshold; 1.0 = never.
+    """
+
+    probability: float
+    method: str = "configured"
+    configured: float | None = None
+    target_unknown_share: float | None = None
+    achieved_unknown_share: float | None = None
+    novelty: float | None = None
+    noise_is_unknown: bool = True
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.probability <= 1.0:
+            raise ValueError(f"probability threshold must lie in [0, 1], got {self.probability}")
+        if self.novelty is not None and not 0.0 <= self.novelty <= 1.0:
+            raise ValueError(f"novelty threshold must lie in [0, 1], got {self.novelty}")
+        if self.method not in ("configured", "training_quantile"):
+            raise ValueError(f"threshold method must be configured or training_quantile, "
+                             f"got {self.method!r}")
+
+
+@dataclass
+class ScoringBundle:
+    """A fitted featurizer + cluster pipeline, with its threshold, codebook and provenance.
+
+    ``featurizer``: an :class:`EncoderFeaturizer` with a model, or any fitted featurizer
+    (``transform(table) -> [N, F]``). ``training_cluster_counts``: cluster id -> training
+    sequences (-1 = noise), for drift checks. ``provenance``: training_rows, created,
+    versions, part hashes (filled by :func:`make_scoring_bundle` / :func:`bundle_from_bytes`).
+    """
+
+    featurizer: Any
+    pipeline: ClusterPipeline
+    thresholds: Thresholds
+    codebook_size: int
+    codebook_levels: tuple[int, ...] | None
+    variant: str
+    codes_per_window: int | None = None
+    unknown_score: str = DEFAULT_UNKNOWN_SCORE
+    training_cluster_counts: dict[int, int] = field(default_factory=dict)
+    provenance: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def clusterer(self) -> str:
+        return self.pipeline.name
+
+    @property
+    def featurizer_name(self) -> str:
+        return self.featurizer.name
+
+    def codebook_settings(self) -> CodebookSettings:
+        """Reader settings that validate new files against this bundle's codebook."""
+        levels = tuple(self.codebook_levels) if self.codebook_levels else None
+        return CodebookSettings(variant=self.variant, configured_size=self.codebook_size,
+                                configured_levels=levels, default_size=self.codebook_size)
+
+
+def make_scoring_bundle(
+    featurizer,
+    pipeline: ClusterPipeline,
+    *,
+    variant: str,
+    codebook_size: int,
+    codebook_levels=None,
+    codes_per_window: int | None = None,
+    training_rows: int,
+    thresholds: Thresholds | None = None,
+    unknown_score: str = DEFAULT_UNKNOWN_SCORE,
+) -> ScoringBundle:
+    """A bundle from fitted parts; the threshold defaults to the clusterer's configured one."""
+    if not hasattr(pipeline, "labels_"):
+        raise ValueError("the cluster pipeline is not fitted: call pipeline.fit(features) first")
+    if isinstance(featurizer, EncoderFeaturizer) and featurizer.model_ is None:
+        raise ValueError(f"{featurizer.name} has no trained model: fit it first")
+    configured = float(pipeline.probability_threshold)
+    labels, counts = _unique_counts(pipeline.labels_)
+    return ScoringBundle(
+        featurizer=featurizer,
+        pipeline=pipeline,
+        thresholds=thresholds or Thresholds(configured, "configured", configured),
+        codebook_size=int(codebook_size),
+        codebook_levels=tuple(int(v) for v in codebook_levels) if codebook_levels else None,
+        variant=variant,
+        codes_per_window=None if codes_per_window is None else int(codes_per_window),
+        unknown_score=unknown_score,
+        training_cluster_counts=dict(zip(labels, counts)),
+        provenance={
+            "training_rows": int(training_rows),
+            "created": datetime.now(UTC).isoformat(timespec="seconds"),
+            "versions": _versions(),
+        },
+    )
+
+
+def bundle_hash(data: bytes) -> str:
+    """sha256 hex digest of a bundle file's bytes: the value to record and check."""
+    return hashlib.sha256(data).hexdigest()
+
+
+def bundle_to_bytes(bundle: ScoringBundle) -> bytes:
+    """One zip file: manifest.json + encoder.pt (or featurizer.pkl) + pipeline.pkl."""
+    parts: dict[str, bytes] = {}
+    featurizer = bundle.featurizer
+    if isinstance(featurizer, EncoderFeaturizer):
+        buffer = io.BytesIO()
+        save_encoder(featurizer.model_, buffer)
+        parts["encoder.pt"] = buffer.getvalue()
+        featurizer_entry = {"kind": "encoder", "name": featurizer.name,
+                            "remove_overlap": featurizer.remove_overlap}
+    else:
+        parts["featurizer.pkl"] = pickle.dumps(featurizer, protocol=5)
+        featurizer_entry = {"kind": "pickled", "name": featurizer.name}
+    parts["pipeline.pkl"] = pickle.dumps(bundle.pipeline, protocol=5)
+    manifest = {
+        "format": BUNDLE_FORMAT,
+        "variant": bundle.variant,
+        "featurizer": featurizer_entry,
+        "clusterer": bundle.clusterer,
+        "thresholds": vars(bundle.thresholds),
+        "unknown_score": bundle.unknown_score,
+        "codebook_size": bundle.codebook_size,
+        "codebook_levels": list(bundle.codebook_levels) if bundle.codebook_levels else None,
+        "codes_per_window": bundle.codes_per_window,
+        "training_cluster_counts": {str(k): v for k, v in bundle.training_cluster_counts.items()},
+        "provenance": {k: v for k, v in bundle.provenance.items() if k != "part_sha256"},
+        "part_sha256": {name: bundle_hash(data) for name, data in parts.items()},
+    }
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        members = {"manifest.json": json.dumps(manifest, indent=2, sort_keys=True).encode()}
+        for name, data in {**members, **parts}.items():
+            archive.writestr(zipfile.ZipInfo(name, date_time=_ZIP_TIME), data,
+                             compress_type=zipfile.ZIP_DEFLATED)
+    return out.getvalue()
+
+
+def bundle_from_bytes(data: bytes, expected_hash: str, device: str = "cpu") -> ScoringBundle:
+    """Load a bundle whose sha256 equals ``expected_hash`` (the recorded one).
+
+    The hash is checked first; a mismatch raises ValueError naming both hashes and nothing
+    is unpickled. The encoder is rebuilt with ``torch.load(weights_only=True)``.
+    """
+    actual = bundle_hash(data)
+    if actual != str(expected_hash).lower():
+        raise ValueError(
+            f"scoring bundle refused: its sha256 is {actual}, but the record says "
+            f"{expected_hash}; the file was changed or is not the recorded one"
+        )
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        manifest = json.loads(archive.read("manifest.json"))
+        if manifest.get("format") != BUNDLE_FORMAT:
+            raise ValueError(f"not a {BUNDLE_FORMAT} file: format {manifest.get('format')!r}")
+        parts = {name: archive.read(name) for name in manifest["part_sha256"]}
+    for name, digest in manifest["part_sha256"].items():
+        if bundle_hash(parts[name]) != digest:
+            raise ValueError(f"scoring bundle part {name} does not match its manifest hash")
+    entry = manifest["featurizer"]
+    if entry["kind"] == "encoder":
+        model = load_encoder(io.BytesIO(parts["encoder.pt"]), device=device)
+        featurizer = EncoderFeaturizer.from_model(model, remove_overlap=entry["remove_overlap"])
+    else:
+        featurizer = pickle.loads(parts["featurizer.pkl"])
+    levels = manifest["codebook_levels"]
+    return ScoringBundle(
+        featurizer=featurizer,
+        pipeline=pickle.loads(parts["pipeline.pkl"]),
+        thresholds=Thresholds(**manifest["thresholds"]),
+        codebook_size=int(manifest["codebook_size"]),
+        codebook_levels=tuple(levels) if levels else None,
+        variant=manifest["variant"],
+        codes_per_window=manifest["codes_per_window"],
+        unknown_score=manifest["unknown_score"],
+        training_cluster_counts={int(k): int(v)
+                                 for k, v in manifest["training_cluster_counts"].items()},
+        provenance={**manifest["provenance"], "part_sha256": manifest["part_sha256"],
+                    "bundle_sha256": actual},
+    )
+
+
+def _unique_counts(labels) -> tuple[list[int], list[int]]:
+    values, counts = np.unique(np.asarray(labels, dtype=np.int64), return_counts=True)
+    return [int(v) for v in values], [int(c) for c in counts]
+
+
+def _versions() -> dict[str, str | None]:
+    found = {}
+    for package in _VERSIONED:
+        try:
+            found[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            found[package] = None
+    return found

@@ -1,0 +1,145 @@
+"""Score sequences with a loaded scoring bundle: the one code path for batch and online.
+
+``score_sequences(bundle, table)`` featurizes a ``code_sequences`` table with the bundle's
+featurizer, runs the fitted cluster pipeline's ``assign`` and returns one row per sequence
+(columns in :data:`SCORE_COLUMNS`):
+
+    sequence_id     string
+    cluster         int64    the clusterer's label (HDBSCAN noise = -1), as in the batch fit
+    best_cluster    int64    the most likely cluster even for noise (argmax soft membership)
+    probability     float64  HDBSCAN: membership strength (approximate_predict); GMM: posterior
+    soft_probability float64 max soft membership (HDBSCAN membership vector; GMM: posterior)
+    outlier_score   float64  in [0, 1], higher = more unusual (GLOSH; GMM likelihood rank)
+    novelty         float64  in [0, 1], kNN distance to the training embeddings as the share
+                             of training sequences less isolated (core/clustering/novelty.py); NaN
+                             for a pipeline without a novelty model
+    is_noise        bool     HDBSCAN noise
+    unknown         bool     noise (if the thresholds count it), or probability below the
+                             bundle's threshold, or novelty above its novelty threshold
+    unknown_score   float64  in [0, 1], higher = more likely an unknown action (for AUROC)
+    bundle_hash     string   sha256 of the bundle file the scores came from
+
+It loads nothing: the caller loads the bundle once (scoring_bundle.bundle_from_bytes).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from motion_assets.core.clustering.assignments import NOISE
+from motion_assets.core.features.featurizers import table_levels
+from motion_assets.core.scoring.bundle import ScoringBundle
+from motion_assets.core.scoring.unknown import UNKNOWN_SCORES, unknown_flags
+from motion_assets.core.sequences.reader import content_hash, sequence_record
+from motion_assets.core.sequences.table import CODE_SEQUENCES_SCHEMA
+
+SCORE_COLUMNS = ("sequence_id", "cluster", "best_cluster", "probability", "soft_probability",
+                 "outlier_score", "novelty", "is_noise", "unknown", "unknown_score", "bundle_hash")
+BATCH_ROWS = 4096  # rows featurized and assigned at once (bounds memory on big tables)
+
+
+def score_sequences(bundle: ScoringBundle, table: pd.DataFrame, *, bundle_hash: str | None = None,
+                    batch_rows: int = BATCH_ROWS) -> pd.DataFrame:
+    """Scores for every row of a ``code_sequences`` table, in input order (see module doc).
+
+    ``bundle_hash`` defaults to the hash the bundle was loaded with (None if built in memory).
+    """
+    _check_table(bundle, table)
+    digest = bundle_hash or bundle.provenance.get("bundle_sha256")
+    parts = [_score_batch(bundle, table.iloc[start : start + batch_rows])
+             for start in range(0, len(table), batch_rows)]
+    columns = {"sequence_id": pd.Series(table["sequence_id"].to_numpy(), dtype="str")}
+    for name in SCORE_COLUMNS[1:-1]:
+        columns[name] = np.concatenate([part[name] for part in parts]) if parts else _EMPTY[name]
+    columns["bundle_hash"] = pd.Series([digest] * len(table), dtype="str")
+    return pd.DataFrame(columns)
+
+
+_EMPTY = {"cluster": np.zeros(0, np.int64), "best_cluster": np.zeros(0, np.int64),
+          "probability": np.zeros(0), "soft_probability": np.zeros(0),
+          "outlier_score": np.zeros(0), "novelty": np.zeros(0), "is_noise": np.zeros(0, bool),
+          "unknown": np.zeros(0, bool), "unknown_score": np.zeros(0)}
+
+
+def _score_batch(bundle: ScoringBundle, table: pd.DataFrame) -> dict[str, np.ndarray]:
+    """The score columns (all but sequence_id and bundle_hash) of one batch of rows."""
+    features = bundle.featurizer.transform(table)
+    pipeline = bundle.pipeline
+    assignments, soft, column_ids, novelty = pipeline.score_parts(features)
+    if soft.shape[1]:
+        best, soft_max = column_ids[soft.argmax(axis=1)], soft.max(axis=1)
+    else:  # a fit that found no cluster: everything is noise
+        best, soft_max = np.full(len(table), NOISE, dtype=np.int64), np.zeros(len(table))
+    score = UNKNOWN_SCORES[bundle.unknown_score](
+        assignments.probability, soft_max, assignments.outlier_score, assignments.is_noise, novelty)
+    return {
+        "cluster": assignments.cluster.astype(np.int64),
+        "best_cluster": np.where(assignments.is_noise, best, assignments.cluster),
+        "probability": assignments.probability,
+        "soft_probability": soft_max,
+        "outlier_score": assignments.outlier_score,
+        "novelty": novelty,
+        "is_noise": assignments.is_noise,
+        "unknown": unknown_flags(assignments.probability, assignments.is_noise, novelty,
+                                 bundle.thresholds, getattr(pipeline, "novelty_threshold", None)),
+        "unknown_score": np.clip(score, 0.0, 1.0),
+    }
+
+
+def _check_table(bundle: ScoringBundle, table: pd.DataFrame) -> None:
+    """Refuse rows the bundle's codebook cannot score (the same range the reader enforces)."""
+    if not len(table):
+        return
+    for sequence_id, codes in zip(table["sequence_id"], table["codes"]):
+        codes = np.asarray(codes)
+        if not codes.size:
+            raise ValueError(f"sequence {sequence_id!r} has no codes")
+        if codes.min() < 0 or codes.max() >= bundle.codebook_size:
+            raise ValueError(f"sequence {sequence_id!r} has codes outside "
+                             f"[0, {bundle.codebook_size}), the bundle's codebook")
+    levels = table_levels(table)
+    if levels and bundle.codebook_levels and tuple(levels) != tuple(bundle.codebook_levels):
+        raise ValueError(f"the table's FSQ levels {list(levels)} differ from the bundle's "
+                         f"{list(bundle.codebook_levels)}: score each variant with its own bundle")
+
+
+def score_codes(bundle: ScoringBundle, codes, codes_per_window: int | None = None,
+                sequence_id: str = "codes", **score_options) -> pd.DataFrame:
+    """Score one sequence given as codes: windows (``[[...], ...]``) or a flat list.
+
+    A flat list is cut into windows of ``codes_per_window`` (default: the bundle's d). The
+    row is validated and built by the reader (``sequence_record``), exactly as a file
+    would be; an invalid sequence raises ``reader.SequenceRejected`` with the reason.
+    """
+    return score_sequences(bundle, codes_table(bundle, codes, codes_per_window, sequence_id),
+                           **score_options)
+
+
+def codes_table(bundle: ScoringBundle, codes, codes_per_window: int | None = None,
+                sequence_id: str = "codes") -> pd.DataFrame:
+    """A one-row ``code_sequences`` table for ``codes`` (see :func:`score_codes`)."""
+    codes = [_plain(c) for c in codes] if isinstance(codes, Sequence | np.ndarray) else codes
+    if codes and isinstance(codes[0], list):
+        document = {"codes_windows": codes}
+    else:
+        d = codes_per_window or bundle.codes_per_window
+        document = {"code_sequences_flat": codes, "meta": {"encoder_sequence_len": d}}
+    settings = bundle.codebook_settings()
+    record = sequence_record(document, settings, settings.resolve())
+    record.update(sequence_id=sequence_id, relative_path=None, line=None, video=None,
+                  source_schema="codes", duplicate_of=None,
+                  content_hash=content_hash(None, None, record["codes"]))
+    return pd.DataFrame([{name: record.get(name) for name in CODE_SEQUENCES_SCHEMA.names}])
+
+
+def _plain(value):
+    """numpy integers -> int (the reader accepts only true ints); lists recursively."""
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, list | tuple | np.ndarray):
+        return [_plain(v) for v in value]
+    return value
+

@@ -1,0 +1,70 @@
+"""Pictures are small, valid PNGs; UMAP (few points) is deterministic and covers every row."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from motion_assets.core.clustering.config import UmapConfig
+from motion_assets.core.evaluation.cluster_plots import (
+    cluster_scatter_png,
+    confusion_matrix_png,
+    label_scatter_png,
+)
+from motion_assets.core.evaluation.metrics import confusion_frame
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+MAX_PNG_BYTES = 150_000
+
+
+def _assert_small_png(data: bytes) -> None:
+    assert data[:8] == PNG_SIGNATURE
+    assert 1_000 < len(data) < MAX_PNG_BYTES
+
+
+@pytest.fixture(scope="module")
+def points():
+    rng = np.random.default_rng(0)
+    coordinates = rng.normal(size=(3000, 2))
+    clusters = rng.integers(-1, 6, size=3000)
+    return coordinates, clusters
+
+
+def test_cluster_scatter_is_a_small_png(points):
+    coordinates, clusters = points
+    _assert_small_png(cluster_scatter_png(coordinates, clusters, max_points=2000))
+
+
+def test_label_scatter_is_a_small_png(points):
+    coordinates, clusters = points
+    labels = np.array(["pick", "place", "unlabelled"], dtype=object)[np.abs(clusters) % 3]
+    _assert_small_png(label_scatter_png(coordinates, labels, unknown_label="unlabelled"))
+
+
+def test_many_clusters_still_draw_without_a_legend():
+    rng = np.random.default_rng(1)
+    _assert_small_png(cluster_scatter_png(rng.normal(size=(500, 2)), rng.integers(0, 40, 500)))
+
+
+def test_confusion_matrix_is_a_small_png():
+    truth = np.array(["a", "a", "b", "b", "c"])
+    _assert_small_png(confusion_matrix_png(confusion_frame(truth, np.array([0, 0, 1, -1, 2]))))
+
+
+def test_mismatched_coordinates_are_refused():
+    with pytest.raises(ValueError, match="coordinates"):
+        cluster_scatter_png(np.zeros((5, 3)), np.zeros(5, dtype=int))
+
+
+def test_umap_fits_a_sample_transforms_the_rest_and_is_deterministic():
+    from motion_assets.core.evaluation.projection import umap_projection
+
+    rng = np.random.default_rng(0)
+    features = np.vstack([rng.normal(c, 0.3, size=(60, 5)) for c in (0, 3, 6)])
+    config = UmapConfig(n_neighbors=10, fit_sample_size=120, random_state=7)
+    first = umap_projection(features, config)
+    assert first.coordinates.shape == (180, 2)
+    assert len(first.fitted_rows) == 120
+    assert np.isfinite(first.coordinates).all()
+    second = umap_projection(features, config)
+    np.testing.assert_allclose(first.coordinates, second.coordinates)
