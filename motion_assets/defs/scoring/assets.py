@@ -9,7 +9,6 @@ import pyarrow as pa
 from dagster import (
     AssetCheckResult,
     AssetCheckSeverity,
-    AssetCheckSpec,
     AssetExecutionContext,
     AssetIn,
     Failure,
@@ -36,7 +35,7 @@ from motion_assets.core.scoring.score import score_sequences
 from motion_assets.core.sequences.ingest import read_sequence_folder, read_sequence_paths
 from motion_assets.core.sequences.table import unique_sequences
 from motion_assets.defs.model_records import load_recorded_model, recorded_content_hash
-from motion_assets.defs.partitions import dataset_variants
+from motion_assets.defs.partitions import dataset_variants, variant_check
 from motion_assets.defs.resources import TokenizerFolders
 from motion_assets.defs.scoring.config import ScoreSequencesConfig, ScoringBundleConfig
 from motion_assets.defs.storage import PreviousTables
@@ -107,10 +106,10 @@ def scoring_bundle(
 
 
 MONITORING_CHECKS = [
-    AssetCheckSpec("recent_unknown_share", asset="online_scores",
-                   description="Share of unknowns among the most recent scores stays under the limit"),
-    AssetCheckSpec("cluster_share_drift", asset="online_scores",
-                   description="Cluster shares of online scores stay close to the training assignments"),
+    variant_check("recent_unknown_share", asset="online_scores",
+                  description="Share of unknowns among the most recent scores stays under the limit"),
+    variant_check("cluster_share_drift", asset="online_scores",
+                  description="Cluster shares of online scores stay close to the training assignments"),
 ]
 
 

@@ -4,19 +4,21 @@ from __future__ import annotations
 
 import pyarrow as pa
 import pyarrow.compute as pc
-from dagster import AssetCheckResult, AssetCheckSeverity, AssetCheckSpec
+from dagster import AssetCheckResult, AssetCheckSeverity
+
+from motion_assets.defs.partitions import variant_check
 
 CODE_SEQUENCES = "code_sequences"
 
 CHECK_SPECS = [
-    AssetCheckSpec("codes_in_range", asset=CODE_SEQUENCES, blocking=True,
-                   description="Every code id lies in [0, codebook_size) of its row"),
-    AssetCheckSpec("unique_sequence_ids", asset=CODE_SEQUENCES, blocking=True,
-                   description="sequence_id is a key"),
-    AssetCheckSpec("rejected_share_below_threshold", asset=CODE_SEQUENCES, blocking=True,
-                   description="Share of sequence files rejected stays under max_rejected_share"),
-    AssetCheckSpec("no_duplicate_segments", asset=CODE_SEQUENCES,
-                   description="Warns when the same segment appears in several files"),
+    variant_check("codes_in_range", asset=CODE_SEQUENCES, blocking=True,
+                  description="Every code id lies in [0, codebook_size) of its row"),
+    variant_check("unique_sequence_ids", asset=CODE_SEQUENCES, blocking=True,
+                  description="sequence_id is a key"),
+    variant_check("rejected_share_below_threshold", asset=CODE_SEQUENCES, blocking=True,
+                  description="Share of sequence files rejected stays under max_rejected_share"),
+    variant_check("no_duplicate_segments", asset=CODE_SEQUENCES,
+                  description="Warns when the same segment appears in several files"),
 ]
 
 
