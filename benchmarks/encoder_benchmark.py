@@ -3,6 +3,7 @@ featurizer (each encoder objective, each baseline) gives the best KMeans cluster
 
     python benchmarks/encoder_benchmark.py            # 20,000 sequences, several minutes
     python benchmarks/encoder_benchmark.py --n 3000   # a quick look
+    python benchmarks/encoder_benchmark.py --kernels  # which inference kernel per batch shape
 
 Prints figures only; nothing is asserted. Throughput counts real codes (not padding).
 """
@@ -23,8 +24,13 @@ from torch.utils.data import DataLoader, Dataset
 
 from motion_assets.core.encoder.config import SequenceEmbedConfig
 from motion_assets.core.encoder.featurizer import EncoderFeaturizer
-from motion_assets.core.encoder.inference import embed
-from motion_assets.core.encoder.length_batches import truncate
+from motion_assets.core.encoder.inference import (
+    embed,
+    input_gate_tables,
+    pool_equal_lengths,
+    uses_table_kernel,
+)
+from motion_assets.core.encoder.length_batches import to_tokens, truncate
 from motion_assets.core.encoder.model import SequenceEncoder
 from motion_assets.core.encoder.training import evaluate, resolve_config, train_encoder
 from motion_assets.core.features.featurizers import (
@@ -181,6 +187,47 @@ def speed(table, config, epochs):
     )
 
 
+def kernels(d_models, lengths, rows, rnn_types, seed=0):
+    """CPU time per equal-length batch of the two inference kernels (inference.py), timed
+    alternately so load from other processes hits both alike; 'chosen' is embed's pick."""
+    rng = np.random.default_rng(seed)
+    print("\n== inference kernels: CPU ms per batch (median), random weights and codes")
+    print(f"{'rnn':4s} {'H':>4s} {'codes':>5s} {'rows':>5s} {'table':>9s} {'nn fwd':>9s} "
+          f"{'table/nn':>8s}  faster  chosen")
+    for rnn_type in rnn_types:
+        for d in d_models:
+            config = SequenceEmbedConfig.from_dict({
+                "codebook_size": 2048, "codebook_levels": [8, 8, 8, 4],
+                "sequence": {"max_len": max(lengths)},
+                "model": {"d_model": d, "rnn_type": rnn_type}})
+            model = SequenceEncoder(config).eval()
+            tables = input_gate_tables(model)
+            for length in lengths:
+                for n in rows:
+                    tokens, batch_lengths = to_tokens(
+                        [rng.integers(0, 2048, length) for _ in range(n)])
+                    table_ms, nn_ms = _kernel_ms(model, tables, tokens, batch_lengths)
+                    chosen = "table" if uses_table_kernel(model, n) else "nn"
+                    print(f"{rnn_type:4s} {d:4d} {length:5d} {n:5d} {table_ms:9.3f} {nn_ms:9.3f} "
+                          f"{table_ms / nn_ms:8.2f}  {'table' if table_ms < nn_ms else 'nn':6s}  "
+                          f"{chosen}", flush=True)
+
+
+def _kernel_ms(model, tables, tokens, lengths) -> tuple[float, float]:
+    calls = {"table": lambda: pool_equal_lengths(model, tokens, tables),
+             "nn": lambda: model(tokens, lengths)[1]}
+    seconds = {name: [] for name in calls}
+    with torch.inference_mode():
+        for call in calls.values():
+            call()
+        for _ in range(max(3, int(2000 / (tokens.shape[1] * len(tokens) ** 0.5)))):
+            for name, call in calls.items():
+                started = time.process_time()
+                call()
+                seconds[name].append(time.process_time() - started)
+    return tuple(1e3 * float(np.median(seconds[k])) for k in calls)
+
+
 def quality(table, featurizers):
     known = ~table["is_unknown"].to_numpy()
     labels = table["action"].to_numpy()[known]
@@ -221,8 +268,14 @@ def main() -> None:
     parser.add_argument("--d-model", type=int, default=None)
     parser.add_argument("--only", default="", help="comma-separated encoder label parts")
     parser.add_argument("--skip", choices=["speed", "quality"], default=None)
+    parser.add_argument("--kernels", action="store_true",
+                        help="only time the two inference kernels per batch shape")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
+    if args.kernels:
+        kernels([args.d_model] if args.d_model else [64, 128, 256], [16, 48, 182, 400],
+                [1, 4, 16, 32, 64, 128, 256], ["lstm", "gru"])
+        return
 
     if synthetic_sequence_table is not None:
         table, source = synthetic_sequence_table(args.n, seed=args.seed), "synthetic variant"

@@ -1,16 +1,41 @@
-"""Embed sequences with a trained encoder: batched by length, no compute on padding."""
+"""Embed sequences with a trained encoder: batched by length, no compute on padding.
+
+Every batch holds sequences of one length (``bucket_batches``), so no kernel sees padding.
+Two kernels give the same pooled vectors (within float rounding, see the tests); which one
+runs depends on the batch's shape, measured with ``benchmarks/encoder_benchmark.py
+--kernels`` (one torch thread, this project's 2-core development machine, see BENCHMARKS.md):
+
+- ``model(tokens, lengths)``: nn.LSTM/GRU's own C++ step loop. Its fixed cost per step is
+  small (about 10 us), so it wins for a single sequence and short batches: 182 codes at
+  d_model 128 in ~3 ms CPU against ~15 ms for the table kernel.
+- the token-table kernel (:func:`pool_equal_lengths`): a one-layer RNN's input projection
+  depends on the token alone, so it is looked up from a ``[K + 2, G]`` table instead of
+  computed, halving the work per step; its Python step loop costs ~60 us per step, so it
+  wins once a batch's hidden product per step (rows x H^2) is large: 0.6-0.8x the time of
+  nn.LSTM at 128 rows of d_model 128.
+
+They cross at rows x H^2 of about 2^19 (measured: 128-256 rows at H 64, 24-32 at H 128,
+8-16 at H 256, the same for 16 to 400 codes and for GRU); :data:`TABLE_KERNEL_WORK`.
+"""
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Sequence
 
 import numpy as np
 import torch
 import torch.nn.functional as F
+from torch import nn
 
 from motion_assets.core.encoder.length_batches import bucket_batches, to_tokens, truncate
 from motion_assets.core.encoder.model import SequenceEncoder
 from motion_assets.core.encoder.training import autocast
+
+TABLE_KERNEL_WORK = 2**19  # rows x hidden^2 from which the token-table kernel is faster
+
+# model -> (weight versions, tables): rebuilt whenever a weight is changed in place
+_TABLE_CACHE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 @torch.inference_mode()
@@ -38,14 +63,10 @@ def embed(
     if (lengths < 1).any():
         raise ValueError("cannot embed an empty sequence")
     out = np.empty((len(sequences), model.embedding_dim), dtype=np.float32)
-    # buckets have no padding; on the CPU in float32 a one-layer RNN runs from a token table
-    tables = None
-    if device.type == "cpu" and config.train.precision == "float32" and model.rnn.num_layers == 1:
-        tables = model.cached_input_gate_tables()
     for batch in bucket_batches(lengths, batch_size or config.export.batch_size):
         tokens, batch_lengths = to_tokens([sequences[i] for i in batch], device)
-        if tables is not None:
-            pooled = model.pool_equal_lengths(tokens, tables)
+        if uses_table_kernel(model, len(batch)):
+            pooled = pool_equal_lengths(model, tokens, cached_input_gate_tables(model))
         else:
             with autocast(model):
                 pooled = model(tokens, batch_lengths)[1].float()
@@ -53,3 +74,106 @@ def embed(
             pooled = F.normalize(pooled, dim=1)
         out[batch] = pooled.float().cpu().numpy()
     return out
+
+
+def uses_table_kernel(model: SequenceEncoder, rows: int) -> bool:
+    """Whether an equal-length batch of ``rows`` runs the token-table kernel: on the CPU, in
+    float32, for a one-layer RNN, once the batch is large enough (module doc)."""
+    return (
+        model.token_digits.device.type == "cpu"
+        and model.config.train.precision == "float32"
+        and model.rnn.num_layers == 1
+        and rows * model.rnn.hidden_size**2 >= TABLE_KERNEL_WORK
+    )
+
+
+def cached_input_gate_tables(model: SequenceEncoder):
+    """:func:`input_gate_tables`, built once per set of weights (scoring one batch after
+    another would otherwise rebuild the ``K x G`` table every call). Any in-place change
+    of a weight (an optimizer step, ``load_state_dict``) bumps its version and so the key."""
+    key = tuple((p.data_ptr(), p._version) for p in model.parameters())
+    cached = _TABLE_CACHE.get(model)
+    if cached is None or cached[0] != key:
+        cached = (key, input_gate_tables(model))
+        _TABLE_CACHE[model] = cached
+    return cached[1]
+
+
+@torch.no_grad()
+def input_gate_tables(model: SequenceEncoder) -> list[tuple[torch.Tensor, torch.Tensor, torch.Tensor]]:
+    """Per direction of a one-layer RNN: (input gates of every token ``[K + 2, G]``,
+    ``W_hh^T`` ``[H, G]``, the hidden bias left inside the recurrence ``[G]``).
+
+    LSTM tanh rows are doubled, so one sigmoid serves all four gates
+    (tanh(x) = 2 sigmoid(2x) - 1; torch's CPU tanh is slow).
+    """
+    rnn = model.rnn
+    if rnn.num_layers != 1:
+        raise ValueError("input gate tables need a one-layer RNN")
+    was_training = model.training
+    model.eval()  # no dropout in the looked-up embeddings
+    x = model.embed_tokens(torch.arange(len(model.token_digits), device=model.token_digits.device))
+    model.train(was_training)
+    H, lstm = rnn.hidden_size, isinstance(rnn, nn.LSTM)
+    tables = []
+    for suffix in ("_l0", "_l0_reverse")[: 1 + rnn.bidirectional]:
+        w_ih, w_hh, b_ih, b_hh = (
+            getattr(rnn, name + suffix) for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
+        )
+        gates, w_hh_t, inner = torch.addmm(b_ih, x, w_ih.T), w_hh.T.clone(), b_hh.clone()
+        if lstm:  # the hidden bias simply adds; double the g rows (tanh via sigmoid)
+            gates += b_hh
+            gates[:, 2 * H : 3 * H] *= 2
+            w_hh_t[:, 2 * H : 3 * H] *= 2
+            inner.zero_()
+        else:  # GRU: r and z biases add; b_hn stays inside r * (W_hn h + b_hn)
+            gates[:, : 2 * H] += b_hh[: 2 * H]
+            inner[: 2 * H] = 0
+        tables.append((gates.contiguous(), w_hh_t.contiguous(), inner))
+    return tables
+
+
+@torch.no_grad()
+def pool_equal_lengths(model: SequenceEncoder, tokens: torch.Tensor, tables) -> torch.Tensor:
+    """Pooled ``[B, H]`` of equal-length, unpadded ``tokens`` ``[B, L]``, as in eval mode.
+
+    Equal to ``model(tokens, lengths)[1]`` within float rounding; ``tables`` come from
+    :func:`input_gate_tables`.
+    """
+    steps = tokens.T.contiguous()
+    lstm, pooling = isinstance(model.rnn, nn.LSTM), model.config.model.pooling
+    pooled = [
+        _pool_direction(steps.flip(0) if direction else steps, *table, lstm=lstm, pooling=pooling)
+        for direction, table in enumerate(tables)
+    ]
+    return pooled[0] if len(pooled) == 1 else torch.cat(pooled, dim=1)
+
+
+def _pool_direction(steps, gate_table, w_hh_t, inner, *, lstm: bool, pooling: str) -> torch.Tensor:
+    H = w_hh_t.shape[0]
+    h = gate_table.new_zeros(steps.shape[1], H)
+    c, total, top = torch.zeros_like(h), torch.zeros_like(h), None
+    gates = gate_table.new_empty(steps.shape[1], gate_table.shape[1])
+    for token_ids in steps:
+        torch.index_select(gate_table, 0, token_ids, out=gates)
+        if lstm:
+            gates.addmm_(h, w_hh_t).sigmoid_()
+            i, f, g, o = gates.chunk(4, 1)
+            c.mul_(f).addcmul_(i, g.mul_(2).sub_(1))
+            h = _tanh(c).mul_(o)
+        else:
+            hidden = torch.addmm(inner, h, w_hh_t)
+            r, z = gates[:, : 2 * H].add_(hidden[:, : 2 * H]).sigmoid_().chunk(2, 1)
+            n = _tanh(gates[:, 2 * H :].addcmul_(r, hidden[:, 2 * H :]))
+            h = torch.addcmul(n, z, h - n)
+        if pooling == "mean":
+            total += h
+        elif pooling == "max":
+            top = h.clone() if top is None else torch.maximum(top, h, out=top)
+    if pooling == "mean":
+        return total / len(steps)
+    return top if pooling == "max" else h  # last: the final state of this direction
+
+
+def _tanh(x: torch.Tensor) -> torch.Tensor:
+    return x.mul(2).sigmoid_().mul_(2).sub_(1)

@@ -6,9 +6,10 @@ import numpy as np
 import pytest
 import torch
 
+from motion_assets.core.encoder import inference
 from motion_assets.core.encoder.checkpoint import load_encoder, save_encoder
 from motion_assets.core.encoder.config import SequenceEmbedConfig
-from motion_assets.core.encoder.inference import embed
+from motion_assets.core.encoder.inference import embed, input_gate_tables, pool_equal_lengths
 from motion_assets.core.encoder.length_batches import to_tokens
 from motion_assets.core.encoder.model import SequenceEncoder
 from motion_assets.core.encoder.objectives import head_cross_entropy
@@ -112,8 +113,32 @@ def test_the_token_table_recurrence_matches_the_plain_forward(
     tokens, lengths = to_tokens([s[:12] for s in patterned_sequences(8) if len(s) >= 12])
     with torch.no_grad():
         plain = model(tokens, lengths)[1]
-    fast = model.pool_equal_lengths(tokens, model.input_gate_tables())
+    fast = pool_equal_lengths(model, tokens, input_gate_tables(model))
     torch.testing.assert_close(fast, plain, atol=1e-5, rtol=1e-5)
+
+
+def test_a_single_sequence_and_a_large_batch_get_the_same_vectors(monkeypatch):
+    torch.manual_seed(0)
+    model = SequenceEncoder(resolve_config(tiny_config(), patterned_sequences())).eval()
+    sequences = [s for s in patterned_sequences(40) if len(s) == 12]
+    assert not inference.uses_table_kernel(model, 1)
+    one_by_one = np.concatenate([embed(model, [s]) for s in sequences])
+    monkeypatch.setattr(inference, "TABLE_KERNEL_WORK", 1)  # every batch through the table
+    assert inference.uses_table_kernel(model, len(sequences))
+    np.testing.assert_allclose(embed(model, sequences), one_by_one, atol=1e-6)
+
+
+def test_the_token_table_follows_weights_changed_in_place(monkeypatch):
+    monkeypatch.setattr(inference, "TABLE_KERNEL_WORK", 1)
+    resolved = resolve_config(tiny_config(), patterned_sequences())
+    torch.manual_seed(0)
+    model = SequenceEncoder(resolved).eval()
+    torch.manual_seed(1)
+    other = SequenceEncoder(resolved).eval()
+    sequences = patterned_sequences(10)
+    embed(model, sequences)  # builds and caches the table for the first weights
+    model.load_state_dict(other.state_dict())
+    np.testing.assert_allclose(embed(model, sequences), embed(other, sequences), atol=1e-6)
 
 
 def test_the_fused_output_layer_gives_the_loss_and_gradients_of_cross_entropy():
