@@ -1,4 +1,4 @@
-"""The scoring bundle, the online_scores table, its JSONL twin and the new-file sensor."""
+"""The scoring bundle, the online_scores history and the new-file sensor."""
 
 import json
 import os
@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from dagster import AssetKey, build_sensor_context
 
-from motion_assets.core.scoring.output import read_scores_jsonl
+from motion_assets.core.scoring.history import current_scores
 from motion_assets.core.synthetic import MAIN_VARIANT
 from motion_assets.defs.resources import IncomingWatch
 from motion_assets.defs.scoring.sensors import new_tokenizer_output_sensor
@@ -24,7 +24,13 @@ def score(pipeline, files, **extra):
 
 
 def stored_scores(pipeline) -> pd.DataFrame:
-    return pd.read_parquet(pipeline.storage / "online_scores" / f"{MAIN_VARIANT}.parquet")
+    folder = pipeline.storage / "online_scores" / MAIN_VARIANT
+    return pd.read_parquet(folder) if folder.exists() else pd.DataFrame(columns=["path"])
+
+
+def latest_metadata(pipeline) -> dict:
+    event = pipeline.instance.get_latest_materialization_event(AssetKey("online_scores"))
+    return {key: entry.value for key, entry in event.asset_materialization.metadata.items()}
 
 
 def test_bundle_records_hash_and_batch_parity(pipeline):
@@ -34,18 +40,55 @@ def test_bundle_records_hash_and_batch_parity(pipeline):
     assert metadata["online_vs_batch_agreement_non_noise"].value >= 0.99
 
 
-def test_scoring_the_same_files_twice_adds_nothing_and_jsonl_agrees(pipeline):
+def test_scoring_the_same_files_twice_adds_nothing(pipeline):
     files = incoming_files(pipeline)[:6]
+    before = len(stored_scores(pipeline))
     score(pipeline, files)
     first = stored_scores(pipeline)
     score(pipeline, files)
     again = stored_scores(pipeline)
-    assert len(first) == len(again) == 6
-    jsonl = read_scores_jsonl(pipeline.storage / "online_scores" / f"{MAIN_VARIANT}.results.jsonl")
-    merged = again.merge(jsonl, on="sequence_id", suffixes=("", "_jsonl"))
-    assert len(merged) == 6
-    assert (merged["cluster"] == merged["cluster_jsonl"]).all()
-    assert (merged["unknown"] == merged["unknown_jsonl"]).all()
+    assert len(again) == len(first) >= before
+    assert set(files) <= set(current_scores(again)["path"])
+    assert latest_metadata(pipeline)["added_rows"] == 0
+    assert latest_metadata(pipeline)["unchanged_files"] == 6
+
+
+def test_a_changed_file_is_scored_again_and_its_new_score_is_current(pipeline):
+    path = incoming_files(pipeline)[7]
+    target = pipeline.tree.incoming_root / MAIN_VARIANT / path
+    original = target.read_text()
+    score(pipeline, [path])
+    try:
+        document = json.loads(original)
+        document["codes_windows"] = [[5] * len(window) for window in document["codes_windows"]]
+        target.write_text(json.dumps(document))
+        score(pipeline, [path])
+    finally:
+        target.write_text(original)
+    rows = stored_scores(pipeline)
+    rows = rows[rows["path"] == path]
+    assert rows["content_hash"].nunique() == 2
+    current = current_scores(rows)
+    assert len(current) == 1 and current["scored_at"].iloc[0] == rows["scored_at"].max()
+
+
+def test_an_overridden_threshold_is_kept_and_marked(pipeline):
+    files = incoming_files(pipeline)[10:13]
+    score(pipeline, files)
+    score(pipeline, files, threshold=0.999)
+    rows = stored_scores(pipeline)
+    rows = rows[rows["path"].isin(files)]
+    assert sorted(rows["threshold_source"].value_counts().to_dict().items()) == [("bundle", 3), ("override", 3)]
+    assert (rows.loc[rows["threshold_source"] == "override", "threshold"] == 0.999).all()
+    assert latest_metadata(pipeline)["threshold_source"] == "override"
+
+
+def test_a_folder_outside_the_incoming_folder_is_refused(pipeline):
+    result = pipeline.materialize(["online_scores"], {"ops": {"online_scores": {"config": {"folder": "../.."}}}},
+                                  raise_on_error=False)
+    assert not result.success
+    failure = next(event for event in result.all_events if event.is_step_failure)
+    assert "is not inside the incoming folder" in failure.step_failure_data.error.message
 
 
 def test_a_tampered_bundle_is_refused(pipeline, tmp_path):

@@ -39,6 +39,10 @@ BUNDLE_FORMAT = "motion_assets.scoring_bundle.v1"
 DEFAULT_UNKNOWN_SCORE = "novelty"  # best measured of UNKNOWN_SCORES (benchmarks/quality_benchmark.py)
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # fixed member timestamps: same bundle, same bytes
 _VERSIONED = ("motion_assets", "torch", "scikit-learn", "hdbscan", "numpy")
+# The one default of whether HDBSCAN noise counts as unknown: noise is ~40 % of the known
+# training sequences, so counting it flags far more than any target share; novelty covers it.
+NOISE_IS_UNKNOWN = False
+THRESHOLD_METHODS = ("configured", "training_quantile", "override")
 
 
 @dataclass(frozen=True)
@@ -46,8 +50,9 @@ class Thresholds:
     """When a sequence is ``unknown``: HDBSCAN noise (when ``noise_is_unknown``), or a
     probability below ``probability`` (noise aside), or a kNN novelty above ``novelty``.
 
-    ``method``: ``"configured"`` (the clusterer config's value) or ``"training_quantile"``
-    (:func:`motion_assets.core.scoring.calibrate_thresholds` on the training sequences);
+    ``method``: ``"configured"`` (the clusterer config's value), ``"training_quantile"``
+    (:func:`motion_assets.core.scoring.calibrate_thresholds` on the training sequences) or
+    ``"override"`` (set at scoring time by :func:`override_thresholds`);
     ``target_unknown_share``/``achieved_unknown_share``: the share of training sequences
     asked to be, and actually, flagged unknown under these thresholds (None when configured).
     ``novelty``: None = the cluster pipeline's configured novelty threshold; 1.0 = never.
@@ -59,15 +64,15 @@ class Thresholds:
     target_unknown_share: float | None = None
     achieved_unknown_share: float | None = None
     novelty: float | None = None
-    noise_is_unknown: bool = True
+    noise_is_unknown: bool = NOISE_IS_UNKNOWN
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.probability <= 1.0:
             raise ValueError(f"probability threshold must lie in [0, 1], got {self.probability}")
         if self.novelty is not None and not 0.0 <= self.novelty <= 1.0:
             raise ValueError(f"novelty threshold must lie in [0, 1], got {self.novelty}")
-        if self.method not in ("configured", "training_quantile"):
-            raise ValueError(f"threshold method must be configured or training_quantile, "
+        if self.method not in THRESHOLD_METHODS:
+            raise ValueError(f"threshold method must be one of {THRESHOLD_METHODS}, "
                              f"got {self.method!r}")
 
 
@@ -142,6 +147,26 @@ def make_scoring_bundle(
             "versions": _versions(),
         },
     )
+
+
+def override_thresholds(bundle: ScoringBundle, probability: float | None = None,
+                        novelty: float | None = None) -> ScoringBundle:
+    """A copy of ``bundle`` scoring with other thresholds, every other setting kept.
+
+    Only the given thresholds change (None keeps the bundle's); noise handling, the unknown
+    score and the loaded file's hash stay, so the scores still name the file they came from.
+    The method becomes ``"override"`` and the calibration shares are dropped (they described
+    the bundle's own thresholds).
+    """
+    if probability is None and novelty is None:
+        return bundle
+    current = bundle.thresholds
+    thresholds = Thresholds(
+        current.probability if probability is None else float(probability), "override",
+        current.configured, novelty=current.novelty if novelty is None else float(novelty),
+        noise_is_unknown=current.noise_is_unknown,
+    )
+    return ScoringBundle(**{**vars(bundle), "thresholds": thresholds})
 
 
 def bundle_hash(data: bytes) -> str:

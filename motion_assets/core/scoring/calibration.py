@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from motion_assets.core.scoring.bundle import ScoringBundle, Thresholds
+from motion_assets.core.scoring.bundle import NOISE_IS_UNKNOWN, ScoringBundle, Thresholds
 from motion_assets.core.scoring.score import score_sequences
-from motion_assets.core.scoring.unknown import NOISE_IS_UNKNOWN, unknown_flags
+from motion_assets.core.scoring.unknown import unknown_flags
 
 NOVELTY_WEIGHT = 1.0  # calibration: share of the unknown budget given to novelty (measured:
 # the probability ranks the unseen action no better than chance, novelty at AUROC ~0.75)
@@ -30,7 +30,7 @@ def calibrate_threshold(training_probabilities, target_unknown_share: float) -> 
 
 def calibrate_thresholds(probability, is_noise, novelty, target_unknown_share: float, *,
                          novelty_weight: float = NOVELTY_WEIGHT,
-                         noise_is_unknown: bool = True) -> tuple[float, float | None, float]:
+                         noise_is_unknown: bool = NOISE_IS_UNKNOWN) -> tuple[float, float | None, float]:
     """Probability and novelty thresholds that flag ``target_unknown_share`` of the training
     sequences under :func:`unknown_flags`: ``(probability, novelty, achieved share)``.
 

@@ -6,9 +6,6 @@ import numpy as np
 
 from motion_assets.core.scoring.bundle import Thresholds
 
-NOISE_IS_UNKNOWN = False  # calibration: HDBSCAN noise is ~40 % of known training sequences, so
-# counting it flags far more than the target; calibrated bundles leave noise to novelty
-
 
 def _noise_or_outlier(probability, soft, outlier, is_noise, novelty=None):
     # noise first (1 + outlier, shrunk into [0.5, 1]), else the GLOSH / likelihood rank

@@ -9,7 +9,27 @@ from __future__ import annotations
 import os
 import time
 
+from motion_assets.core.sequences.discovery import list_sequence_files
+
 SCORABLE_SUFFIXES = (".codes.json", ".jsonl")
+
+
+def confined_path(root: str, path: str) -> str:
+    """``path`` (relative to ``root``, or absolute) as a path relative to ``root``; a
+    ValueError when it points outside (``..``, another absolute path, a symlink out)."""
+    target = os.path.abspath(path if os.path.isabs(path) else os.path.join(root, path))
+    for base, where in ((os.path.abspath(root), target), (os.path.realpath(root), os.path.realpath(target))):
+        if os.path.commonpath([where, base]) != base:
+            raise ValueError(f"{path} is not inside the incoming folder {root}")
+    return os.path.relpath(target, os.path.abspath(root)).replace(os.sep, "/")
+
+
+def sequence_files_below(root: str, folder: str) -> list[str]:
+    """Candidate sequence files under ``root/folder`` by the discovery rules, as paths
+    relative to ``root`` (so that their sequence ids are the same as when named one by one)."""
+    listing = list_sequence_files(os.path.join(root, folder))
+    prefix = "" if folder in ("", ".") else folder.rstrip("/") + "/"
+    return [prefix + candidate.relative_path for candidate in listing.candidates]
 
 
 def sequence_files_with_mtimes(root: str) -> dict[str, int]:

@@ -5,7 +5,6 @@ import os
 import time
 
 import pandas as pd
-import pyarrow as pa
 from dagster import (
     AssetCheckResult,
     AssetCheckSeverity,
@@ -27,12 +26,21 @@ from motion_assets.core.scoring.bundle import (
     bundle_from_bytes,
     bundle_to_bytes,
     make_scoring_bundle,
+    override_thresholds,
 )
 from motion_assets.core.scoring.calibration import calibrated_bundle
+from motion_assets.core.scoring.history import (
+    RUN_ORDER,
+    append_scores,
+    current_scores,
+    history_counts,
+    history_rows,
+)
+from motion_assets.core.scoring.identity import scoring_identity
 from motion_assets.core.scoring.monitoring import cluster_share_drift, unknown_share_recent
-from motion_assets.core.scoring.output import write_scores_jsonl
 from motion_assets.core.scoring.score import score_sequences
-from motion_assets.core.sequences.ingest import read_sequence_folder, read_sequence_paths
+from motion_assets.core.sequences.incoming_files import confined_path, sequence_files_below
+from motion_assets.core.sequences.ingest import read_sequence_paths
 from motion_assets.core.sequences.table import unique_sequences
 from motion_assets.defs.model_records import load_recorded_model, recorded_content_hash
 from motion_assets.defs.partitions import dataset_variants, variant_check
@@ -76,7 +84,8 @@ def scoring_bundle(
         training_rows=len(training),
     )
     if config.threshold is not None:
-        bundle.thresholds = Thresholds(config.threshold, "configured", config.threshold)
+        bundle.thresholds = Thresholds(config.threshold, "configured", config.threshold,
+                                       noise_is_unknown=config.noise_is_unknown)
     online = score_sequences(bundle, training)  # one pass: parity below and calibration
     if config.threshold is None:
         bundle = calibrated_bundle(bundle, training, config.target_unknown_share,
@@ -113,24 +122,27 @@ MONITORING_CHECKS = [
 ]
 
 
-def _files_to_score(config: ScoreSequencesConfig, variant_folder: str) -> list[str]:
-    relative = []
-    for path in config.files:
-        absolute = os.path.abspath(path if os.path.isabs(path) else os.path.join(variant_folder, path))
-        if os.path.commonpath([absolute, os.path.abspath(variant_folder)]) != os.path.abspath(variant_folder):
-            raise Failure(f"{path} is not inside the incoming folder {variant_folder}")
-        relative.append(os.path.relpath(absolute, variant_folder))
-    return relative
+def _read_selection(config: ScoreSequencesConfig, variant_folder: str, settings):
+    """The files the run was asked to score, confined to the variant's incoming folder;
+    paths (and so sequence ids) stay relative to that folder, whatever was selected."""
+    try:
+        if config.folder is not None:
+            files = sequence_files_below(variant_folder, confined_path(variant_folder, config.folder))
+        else:
+            files = [confined_path(variant_folder, path) for path in config.files]
+    except ValueError as error:
+        raise Failure(str(error)) from None
+    return read_sequence_paths(variant_folder, files, settings)
 
 
 @asset(
     partitions_def=dataset_variants,
-    io_manager_key="tables",
     kinds={"parquet"},
     group_name="scoring",
     check_specs=MONITORING_CHECKS,
-    description="Append-only scores of new tokenizer output: one row per sequence and bundle "
-    "version (scoring a file again adds nothing); a results.jsonl beside it",
+    description="Append-only history of online scores: a Parquet dataset folder "
+    "<storage>/online_scores/<variant>/ with one part per run, keyed by file, content and "
+    "scoring identity (bundle + thresholds); the latest run of each file is its current score",
 )
 def online_scores(
     context: AssetExecutionContext,
@@ -143,61 +155,57 @@ def online_scores(
     recorded = recorded_content_hash(context, "scoring_bundle")
     if config.bundle_version and not (recorded or "").startswith(config.bundle_version):
         raise Failure(f"latest scoring_bundle of {variant} is {recorded}, not {config.bundle_version}")
-    bundle = bundle_from_bytes(scoring_bundle, recorded)
-    if config.threshold is not None:
-        bundle.thresholds = Thresholds(config.threshold, "configured", config.threshold)
+    bundle = override_thresholds(bundle_from_bytes(scoring_bundle, recorded), config.threshold)
     if not folders.incoming_root:
         raise Failure("no incoming_root configured (MOTION_ASSETS_INCOMING_ROOT)")
     variant_folder = os.path.join(folders.incoming_root, variant)
-    settings = bundle.codebook_settings()
-    if config.folder is not None:
-        result = read_sequence_folder(os.path.join(variant_folder, config.folder), settings)
-    else:
-        result = read_sequence_paths(variant_folder, _files_to_score(config, variant_folder), settings)
+    result = _read_selection(config, variant_folder, bundle.codebook_settings())
     table = result.sequences.to_pandas()
     started = time.perf_counter()
-    scores = score_sequences(bundle, table) if len(table) else score_sequences(bundle, table.head(0))
+    scores = score_sequences(bundle, table)
     seconds = time.perf_counter() - started
-    scores.insert(1, "path", table["relative_path"].to_numpy() if len(table) else [])
-    scores["scored_at"] = pd.Timestamp.now(tz="UTC")
-    scores["run_id"] = context.run.run_id
-    previous = previous_tables.read("online_scores", variant)
-    history = scores if previous is None else pd.concat([previous, scores], ignore_index=True)
-    history = history.drop_duplicates(["sequence_id", "bundle_hash"], keep="first").reset_index(drop=True)
-    added = len(history) - (0 if previous is None else len(previous))
-    jsonl = UPath(previous_tables.base_path) / "online_scores" / f"{variant}.results.jsonl"
-    write_scores_jsonl(jsonl, history)
-    yield MaterializeResult(
-        value=pa.Table.from_pandas(history, preserve_index=False),
-        metadata={
-            "dagster/row_count": len(history),
-            "scored_now": len(scores),
-            "added_rows": added,
-            "unknown_now": int(scores["unknown"].sum()),
-            "rejected_files": result.rejected.num_rows,
-            "rejected_listing": markdown_table(result.rejected.to_pandas(), max_rows=30, max_chars=100),
-            "bundle_hash": recorded,
-            "results_jsonl": MetadataValue.path(str(jsonl)),
-            "seconds": round(seconds, 3),
-        },
-    )
-    recent = unknown_share_recent(history, config.recent_window)
+    identity = scoring_identity(bundle)
+    rows = history_rows(scores, table, identity, context.run.run_id)
+    folder = UPath(previous_tables.base_path) / "online_scores" / variant
+    appended = append_scores(folder, rows)
+    yield MaterializeResult(metadata={
+        "dagster/row_count": len(appended.history),
+        **history_counts(appended.history).as_metadata(),
+        "scored_now": len(scores),
+        "added_rows": len(appended.added),
+        "unchanged_files": appended.unchanged_files,
+        "unknown_now": int(scores["unknown"].sum()),
+        "rejected_files": result.rejected.num_rows,
+        "rejected_listing": markdown_table(result.rejected.to_pandas(), max_rows=30, max_chars=100),
+        "scoring_id": identity.scoring_id,
+        "threshold_source": identity.threshold_source,
+        "bundle_hash": recorded,
+        "history_folder": MetadataValue.path(str(folder)),
+        "part": MetadataValue.path(str(appended.part)) if appended.part else "none (nothing new)",
+        "seconds": round(seconds, 3),
+    })
+    yield from _monitoring_results(config, current_scores(appended.history), bundle, identity)
+
+
+def _monitoring_results(config: ScoreSequencesConfig, current: pd.DataFrame, bundle, identity):
+    """The two monitoring checks, on the current view (the latest score of each file)."""
+    recent = unknown_share_recent(current.sort_values(RUN_ORDER, kind="stable"), config.recent_window)
     yield AssetCheckResult(
         check_name="recent_unknown_share", passed=not recent > config.max_unknown_share,
         severity=AssetCheckSeverity.WARN,
         metadata={"recent_unknown_share": recent, "window": config.recent_window,
                   "limit": config.max_unknown_share},
     )
-    current = history[history["bundle_hash"] == recorded]
-    if current.empty:
+    mine = current[current["scoring_id"] == identity.scoring_id]
+    if mine.empty:
         yield AssetCheckResult(check_name="cluster_share_drift", passed=True,
                                metadata={"scores_compared": 0})
         return
-    drift = cluster_share_drift(current["cluster"].to_numpy(), bundle.training_cluster_counts)
+    drift = cluster_share_drift(mine["cluster"].to_numpy(), bundle.training_cluster_counts)
     yield AssetCheckResult(
         check_name="cluster_share_drift", passed=drift.total_variation <= config.max_cluster_drift,
         severity=AssetCheckSeverity.WARN,
         metadata={"total_variation": drift.total_variation, "jensen_shannon_bits": drift.jensen_shannon,
-                  "limit": config.max_cluster_drift, "scores_compared": len(current),
+                  "limit": config.max_cluster_drift, "scores_compared": len(mine),
                   "new_clusters": MetadataValue.json(list(drift.new_clusters))},
     )

@@ -3,6 +3,8 @@
 from dagster import Config
 from pydantic import Field
 
+from motion_assets.core.scoring.bundle import NOISE_IS_UNKNOWN
+
 
 class ScoringBundleConfig(Config):
     clusterer: str = Field("bayes_gmm", description="The deployed model: bayes_gmm or hdbscan")
@@ -13,7 +15,7 @@ class ScoringBundleConfig(Config):
         0.05, description="Calibration: share of the training sequences flagged unknown"
     )
     noise_is_unknown: bool = Field(
-        False, description="Calibration with HDBSCAN: also flag its noise (often ~40% of training, "
+        NOISE_IS_UNKNOWN, description="With HDBSCAN: also flag its noise (often ~40% of training, "
         "far above the target); by default noise is left to the novelty score"
     )
 
@@ -23,7 +25,9 @@ class ScoreSequencesConfig(Config):
                              "<incoming_root>/<variant> (or absolute paths inside it)")
     folder: str | None = Field(None, description="Score every sequence file under this folder "
                                "(relative to <incoming_root>/<variant>; '.' = all of it)")
-    threshold: float | None = Field(None, description="Override the bundle's unknown threshold")
+    threshold: float | None = Field(None, description="Override the bundle's probability "
+                                    "threshold (other settings kept); its scores are an identity "
+                                    "of their own, marked threshold_source=override")
     bundle_version: str | None = Field(None, description="Refuse to run unless the latest "
                                        "bundle's hash starts with this")
     recent_window: int = Field(500, description="Monitoring: the last N scores for the unknown share")

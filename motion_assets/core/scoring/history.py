@@ -1,0 +1,192 @@
+"""The history of online scores: a Parquet dataset folder, one part per scoring run.
+
+Each run writes its own part file atomically and never touches an earlier one, so two runs
+of one variant at once both land, and what a run writes depends on its batch alone. The
+folder reads as one table (``pandas.read_parquet(folder)``, ``pyarrow.dataset``, DuckDB
+``read_parquet('<folder>/*.parquet')``); half-written parts are hidden ``.tmp-*`` files.
+
+A row is the score of one sequence (``sequence_id``, from the file at ``path``) with content
+``content_hash`` under one scoring identity (``scoring_id``: bundle file + thresholds, see
+identity.py). Files are scored whole, so the *current view* of a file is the rows of the
+latest run that scored it: a changed file's new rows supersede the old ones, and a file
+scored again unchanged under the same identity adds nothing (:func:`rows_to_add`).
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.dataset as ds
+import pyarrow.parquet as pq
+from upath import UPath
+
+from motion_assets.core.files.atomic_write import LOCAL_PROTOCOLS, write_atomically
+from motion_assets.core.scoring.identity import ScoringIdentity
+
+HISTORY_SCHEMA = pa.schema([
+    ("path", pa.string()),
+    ("sequence_id", pa.string()),
+    ("line", pa.int32()),
+    ("content_hash", pa.string()),
+    ("cluster", pa.int64()),
+    ("best_cluster", pa.int64()),
+    ("probability", pa.float64()),
+    ("soft_probability", pa.float64()),
+    ("outlier_score", pa.float64()),
+    ("novelty", pa.float64()),
+    ("is_noise", pa.bool_()),
+    ("unknown", pa.bool_()),
+    ("unknown_score", pa.float64()),
+    ("scoring_id", pa.string()),
+    ("bundle_hash", pa.string()),
+    ("threshold", pa.float64()),
+    ("novelty_threshold", pa.float64()),
+    ("noise_is_unknown", pa.bool_()),
+    ("threshold_source", pa.string()),
+    ("scored_at", pa.timestamp("us", tz="UTC")),
+    ("run_id", pa.string()),
+])
+RUN_ORDER = ["scored_at", "run_id"]  # the order of runs; a run's rows share both values
+STATE_COLUMNS = ["path", "sequence_id", "content_hash", "scoring_id", *RUN_ORDER]
+
+
+def history_rows(scores: pd.DataFrame, sequences: pd.DataFrame, identity: ScoringIdentity,
+                 run_id: str, scored_at: pd.Timestamp | None = None) -> pd.DataFrame:
+    """History rows for one run: ``scores`` (``score_sequences`` of ``sequences``, same
+    order) with the file, content and scoring identity of each row."""
+    if len(scores) != len(sequences):
+        raise ValueError(f"{len(scores)} scores for {len(sequences)} sequences")
+    rows = pd.DataFrame({
+        "path": sequences["relative_path"].to_numpy(dtype=object),
+        "sequence_id": sequences["sequence_id"].to_numpy(dtype=object),
+        "line": sequences["line"].to_numpy(),
+        "content_hash": sequences["content_hash"].to_numpy(dtype=object),
+    })
+    for name in HISTORY_SCHEMA.names[4:13]:
+        rows[name] = scores[name].to_numpy()
+    for name, value in identity.columns().items():
+        rows[name] = [value] * len(rows)
+    rows["scored_at"] = scored_at if scored_at is not None else pd.Timestamp.now(tz="UTC")
+    rows["run_id"] = run_id
+    return rows
+
+
+def current_scores(history: pd.DataFrame, scoring_id: str | None = None) -> pd.DataFrame:
+    """The latest score of every file: per ``path``, the rows of the latest run that scored it
+    (only runs of ``scoring_id`` when given). Ordered by path, then sequence_id."""
+    if scoring_id is not None:
+        history = history[history["scoring_id"] == scoring_id]
+    ordered = history.sort_values(["path", *RUN_ORDER], kind="stable")
+    latest = ordered.drop_duplicates("path", keep="last")[["path", *RUN_ORDER]]
+    current = ordered.merge(latest, on=["path", *RUN_ORDER], how="inner")
+    return current.sort_values(["path", "sequence_id"], kind="stable").reset_index(drop=True)
+
+
+def rows_to_add(rows: pd.DataFrame, history: pd.DataFrame) -> pd.DataFrame:
+    """``rows`` less the files whose current state under the same scoring identity already
+    holds exactly these sequences with these contents (``history`` needs STATE_COLUMNS)."""
+    if rows.empty or history.empty:
+        return rows
+    known = history[history["path"].isin(set(rows["path"]))]
+    states = {}
+    for scoring_id in set(rows["scoring_id"]):
+        current = current_scores(known, scoring_id)
+        states.update({(scoring_id, path): state for path, state in _file_states(current).items()})
+    new_states = _file_states(rows)
+    scoring_of = dict(zip(rows["path"], rows["scoring_id"]))
+    unchanged = {path for path, state in new_states.items()
+                 if states.get((scoring_of[path], path)) == state}
+    return rows[~rows["path"].isin(unchanged)].reset_index(drop=True)
+
+
+def _file_states(rows: pd.DataFrame) -> dict[str, frozenset]:
+    """path -> the set of (sequence_id, content_hash) the file held when scored."""
+    states: dict[str, set] = {}
+    for path, sequence_id, content in zip(rows["path"], rows["sequence_id"], rows["content_hash"]):
+        states.setdefault(path, set()).add((sequence_id, content))
+    return {path: frozenset(state) for path, state in states.items()}
+
+
+def append_part(folder: UPath | str, rows: pd.DataFrame) -> UPath | None:
+    """Publish ``rows`` as a new part of the history in ``folder``; None when there are none.
+
+    The part's name starts with its time (parts list in the order they were written) and
+    ends with a random id, so no two runs ever write the same file. Rows are sorted by path.
+    """
+    if rows.empty:
+        return None
+    table = pa.Table.from_pandas(rows.sort_values(["path", "sequence_id"], kind="stable"),
+                                 schema=HISTORY_SCHEMA, preserve_index=False)
+    stamp = pd.Timestamp.now(tz="UTC").strftime("%Y%m%dT%H%M%S%fZ")
+    part = UPath(folder) / f"part-{stamp}-{uuid.uuid4().hex[:12]}.parquet"
+    write_atomically(part, lambda handle: pq.write_table(table, handle, compression="zstd"))
+    return part
+
+
+def read_history(folder: UPath | str, columns: list[str] | None = None) -> pd.DataFrame:
+    """Every part of the history in ``folder`` as one frame (empty, typed, when none)."""
+    folder = UPath(folder)
+    if not folder.exists():
+        return HISTORY_SCHEMA.empty_table().select(columns or HISTORY_SCHEMA.names).to_pandas()
+    if folder.protocol in LOCAL_PROTOCOLS:
+        dataset = ds.dataset(folder.path, schema=HISTORY_SCHEMA, format="parquet")
+    else:
+        dataset = ds.dataset(folder.path, schema=HISTORY_SCHEMA, format="parquet",
+                             filesystem=folder.fs)
+    return dataset.to_table(columns=columns).to_pandas()
+
+
+SUMMARY_COLUMNS = [*STATE_COLUMNS, "cluster", "unknown", "threshold_source"]
+
+
+@dataclass(frozen=True)
+class AppendResult:
+    """What :func:`append_scores` did: the rows it added, the part it wrote (None when
+    nothing was new), the files it skipped as unchanged, and the history afterwards
+    (SUMMARY_COLUMNS only)."""
+
+    added: pd.DataFrame
+    part: UPath | None
+    unchanged_files: int
+    history: pd.DataFrame
+
+
+def append_scores(folder: UPath | str, rows: pd.DataFrame) -> AppendResult:
+    """Add the new or changed files of ``rows`` to the history in ``folder`` as one part."""
+    before = read_history(folder, SUMMARY_COLUMNS)
+    added = rows_to_add(rows, before)
+    part = append_part(folder, added)
+    history = pd.concat([before, added[SUMMARY_COLUMNS]], ignore_index=True) if len(added) else before
+    unchanged = rows["path"].nunique() - added["path"].nunique() if len(rows) else 0
+    return AppendResult(added, part, int(unchanged), history)
+
+
+@dataclass(frozen=True)
+class HistoryCounts:
+    """Sizes of the history and of its current view (for an asset's metadata)."""
+
+    history_rows: int
+    current_files: int
+    current_sequences: int
+    current_unknown: int
+    superseded_rows: int
+    override_rows: int
+
+    def as_metadata(self) -> dict[str, int]:
+        return dict(vars(self))
+
+
+def history_counts(history: pd.DataFrame) -> HistoryCounts:
+    """Counts of ``history`` (needs STATE_COLUMNS plus ``unknown`` and ``threshold_source``)."""
+    current = current_scores(history)
+    return HistoryCounts(
+        history_rows=len(history),
+        current_files=int(current["path"].nunique()),
+        current_sequences=len(current),
+        current_unknown=int(current["unknown"].sum()),
+        superseded_rows=len(history) - len(current),
+        override_rows=int((history["threshold_source"] == "override").sum()),
+    )
