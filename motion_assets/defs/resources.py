@@ -33,6 +33,8 @@ class IncomingWatch(ConfigurableResource):
 
     batch_size: int = 200  # files per scoring run
     settle_seconds: float = 10.0  # a file younger than this may still be being written
+    max_batches_in_flight: int = 4  # per variant: requested runs not yet finished
+    max_attempts: int = 3  # runs of one batch before its files are reported unscored
 
 
 def build_resources(

@@ -34,7 +34,7 @@ class Pipeline:
     resources: dict
     storage: object
 
-    def materialize(self, selection, run_config=None, raise_on_error=True):
+    def materialize(self, selection, run_config=None, raise_on_error=True, tags=None):
         default_ops = {
             "sequence_encoder": {"config": TINY_ENCODER},
             "labelled_sequences": {"config": {"label_processing": {"merge_map": self.tree.merge_map()}}},
@@ -43,7 +43,7 @@ class Pipeline:
                            resources=self.resources, selection=selection,
                            run_config=run_config or {"ops": {op: default_ops[op] for op in default_ops
                                                              if op in selection}},
-                           raise_on_error=raise_on_error)
+                           raise_on_error=raise_on_error, tags=tags)
 
 
 @pytest.fixture(scope="module")

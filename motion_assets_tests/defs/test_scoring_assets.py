@@ -102,11 +102,11 @@ def test_a_tampered_bundle_is_refused(pipeline, tmp_path):
         path.write_bytes(original)
 
 
-def tick(pipeline, cursor=None):
+def tick(pipeline, cursor=None, **watch):
     context = build_sensor_context(
         instance=pipeline.instance, cursor=cursor,
         resources={"folders": pipeline.resources["folders"],
-                   "incoming_watch": IncomingWatch(batch_size=8, settle_seconds=0)},
+                   "incoming_watch": IncomingWatch(**{"batch_size": 8, "settle_seconds": 0, **watch})},
     )
     return new_tokenizer_output_sensor(context)
 
@@ -115,29 +115,69 @@ def requested_files(result) -> list[str]:
     return sorted(f for r in result.run_requests for f in r.run_config["ops"]["online_scores"]["config"]["files"])
 
 
-def test_sensor_requests_each_new_file_once_across_ticks_and_a_restart(pipeline):
+def launch(pipeline, request):
+    """What the daemon does with a run request: one run of the job, with its config and tags."""
+    return pipeline.materialize(["online_scores"], request.run_config, raise_on_error=False,
+                                tags=request.tags).success
+
+
+def test_sensor_requests_each_new_file_until_a_run_that_scored_it_succeeded(pipeline):
     first = tick(pipeline)
     assert requested_files(first) == incoming_files(pipeline)
     assert all(r.partition_key == MAIN_VARIANT for r in first.run_requests)
     assert len({r.run_key for r in first.run_requests}) == len(first.run_requests)
+    assert requested_files(tick(pipeline, first.cursor)) == requested_files(first)  # no run yet
+    assert all(launch(pipeline, request) for request in first.run_requests)
     second = tick(pipeline, first.cursor)
     assert not second.run_requests
-    restarted = tick(pipeline, json.loads(json.dumps(first.cursor)))
-    assert not restarted.run_requests
+    assert not tick(pipeline, second.cursor).run_requests  # a restart from the stored cursor
+    assert len(second.cursor) < 1024
     new_file = pipeline.tree.incoming_root / MAIN_VARIANT / "D09_new" / "code_indices" / "segment_0001_startwin_000003.codes.json"
     new_file.parent.mkdir(parents=True)
-    new_file.write_text(json.dumps({"codes_windows": [[1] * 14, [2] * 14]}))
-    later = tick(pipeline, first.cursor)
-    assert requested_files(later) == [os.path.join("D09_new", "code_indices", new_file.name)]
+    try:
+        new_file.write_text(json.dumps({"codes_windows": [[1] * 14, [2] * 14]}))
+        assert requested_files(tick(pipeline, second.cursor)) == ["D09_new/code_indices/" + new_file.name]
+    finally:
+        new_file.unlink()
+        new_file.parent.rmdir()
+        new_file.parent.parent.rmdir()
+
+
+def test_a_failed_runs_files_are_requested_again_then_recorded_with_the_error(pipeline):
+    bundle = pipeline.storage / "scoring_bundle" / f"{MAIN_VARIANT}.bin"
+    original = bundle.read_bytes()
+    watch = {"batch_size": 50, "max_attempts": 2}
+    try:
+        bundle.write_bytes(original[:-1] + bytes([original[-1] ^ 1]))  # every run fails
+        first = tick(pipeline, **watch)
+        assert not launch(pipeline, first.run_requests[0])
+        retry = tick(pipeline, first.cursor, **watch)
+        assert requested_files(retry) == requested_files(first) == incoming_files(pipeline)
+        assert retry.run_requests[0].run_key != first.run_requests[0].run_key
+        assert not launch(pipeline, retry.run_requests[0])
+        gave_up = tick(pipeline, retry.cursor, **watch)
+    finally:
+        bundle.write_bytes(original)
+    assert not gave_up.run_requests
+    (event,) = gave_up.asset_events
+    assert event.asset_key == AssetKey("online_scores") and event.partition == MAIN_VARIANT
+    assert event.metadata["unscored_files"].value == len(incoming_files(pipeline))
+    assert "scoring bundle refused" in event.metadata["error"].value
+    assert json.loads(gave_up.cursor)[MAIN_VARIANT]["given_up_files"] == len(incoming_files(pipeline))
+
+
+def test_a_dangling_symlink_in_the_incoming_tree_does_not_fail_a_tick(pipeline):
+    link = pipeline.tree.incoming_root / MAIN_VARIANT / "broken.codes.json"
+    os.symlink(pipeline.tree.incoming_root / "nowhere.codes.json", link)
+    try:
+        result = tick(pipeline)
+    finally:
+        link.unlink()
+    assert requested_files(result) == incoming_files(pipeline)
 
 
 def test_sensor_waits_for_files_still_being_written(pipeline):
-    context = build_sensor_context(
-        instance=pipeline.instance,
-        resources={"folders": pipeline.resources["folders"],
-                   "incoming_watch": IncomingWatch(settle_seconds=3600)},
-    )
-    result = new_tokenizer_output_sensor(context)
+    result = tick(pipeline, settle_seconds=3600)
     assert not result.run_requests and "still settling" in result.skip_reason.skip_message
 
 

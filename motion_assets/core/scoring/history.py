@@ -9,12 +9,13 @@ A row is the score of one sequence (``sequence_id``, from the file at ``path``) 
 ``content_hash`` under one scoring identity (``scoring_id``: bundle file + thresholds, see
 identity.py). Files are scored whole, so the *current view* of a file is the rows of the
 latest run that scored it: a changed file's new rows supersede the old ones, and a file
-scored again unchanged under the same identity adds nothing (:func:`rows_to_add`).
+scored again unchanged under the same identity is not even scored (:func:`unchanged_files`).
 """
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import pandas as pd
@@ -85,27 +86,23 @@ def current_scores(history: pd.DataFrame, scoring_id: str | None = None) -> pd.D
     return current.sort_values(["path", "sequence_id"], kind="stable").reset_index(drop=True)
 
 
-def rows_to_add(rows: pd.DataFrame, history: pd.DataFrame) -> pd.DataFrame:
-    """``rows`` less the files whose current state under the same scoring identity already
-    holds exactly these sequences with these contents (``history`` needs STATE_COLUMNS)."""
-    if rows.empty or history.empty:
-        return rows
-    known = history[history["path"].isin(set(rows["path"]))]
-    states = {}
-    for scoring_id in set(rows["scoring_id"]):
-        current = current_scores(known, scoring_id)
-        states.update({(scoring_id, path): state for path, state in _file_states(current).items()})
-    new_states = _file_states(rows)
-    scoring_of = dict(zip(rows["path"], rows["scoring_id"]))
-    unchanged = {path for path, state in new_states.items()
-                 if states.get((scoring_of[path], path)) == state}
-    return rows[~rows["path"].isin(unchanged)].reset_index(drop=True)
+def unchanged_files(sequences: pd.DataFrame, scoring_id: str, history: pd.DataFrame) -> set[str]:
+    """Files of ``sequences`` (a ``code_sequences`` table) whose current state under
+    ``scoring_id`` already holds exactly these sequences with these contents (``history``
+    needs STATE_COLUMNS): scoring them again would add nothing."""
+    if sequences.empty or history.empty:
+        return set()
+    paths = set(sequences["relative_path"])
+    current = current_scores(history[history["path"].isin(paths)], scoring_id)
+    scored = _file_states(current["path"], current["sequence_id"], current["content_hash"])
+    listed = _file_states(sequences["relative_path"], sequences["sequence_id"], sequences["content_hash"])
+    return {path for path, state in listed.items() if scored.get(path) == state}
 
 
-def _file_states(rows: pd.DataFrame) -> dict[str, frozenset]:
-    """path -> the set of (sequence_id, content_hash) the file held when scored."""
+def _file_states(paths, sequence_ids, contents) -> dict[str, frozenset]:
+    """path -> the set of (sequence_id, content_hash) the file holds."""
     states: dict[str, set] = {}
-    for path, sequence_id, content in zip(rows["path"], rows["sequence_id"], rows["content_hash"]):
+    for path, sequence_id, content in zip(paths, sequence_ids, contents):
         states.setdefault(path, set()).add((sequence_id, content))
     return {path: frozenset(state) for path, state in states.items()}
 
@@ -145,8 +142,8 @@ SUMMARY_COLUMNS = [*STATE_COLUMNS, "cluster", "unknown", "threshold_source"]
 @dataclass(frozen=True)
 class AppendResult:
     """What :func:`append_scores` did: the rows it added, the part it wrote (None when
-    nothing was new), the files it skipped as unchanged, and the history afterwards
-    (SUMMARY_COLUMNS only)."""
+    nothing was new), the files it skipped as unchanged (not scored again), and the
+    history afterwards (SUMMARY_COLUMNS only)."""
 
     added: pd.DataFrame
     part: UPath | None
@@ -154,14 +151,23 @@ class AppendResult:
     history: pd.DataFrame
 
 
-def append_scores(folder: UPath | str, rows: pd.DataFrame) -> AppendResult:
-    """Add the new or changed files of ``rows`` to the history in ``folder`` as one part."""
+def append_scores(folder: UPath | str, sequences: pd.DataFrame, identity: ScoringIdentity,
+                  score: Callable[[pd.DataFrame], pd.DataFrame], run_id: str,
+                  scored_at: pd.Timestamp | None = None) -> AppendResult:
+    """Score the new or changed files of ``sequences`` with ``score`` (``score_sequences``
+    of the bundle behind ``identity``) and add them to the history in ``folder`` as one part.
+
+    ``scored_at``: when the files were read (default now), so that a file changed after it
+    counts as changed. Files unchanged since their current score under ``identity`` are
+    neither scored nor added.
+    """
     before = read_history(folder, SUMMARY_COLUMNS)
-    added = rows_to_add(rows, before)
+    unchanged = unchanged_files(sequences, identity.scoring_id, before)
+    todo = sequences[~sequences["relative_path"].isin(unchanged)].reset_index(drop=True)
+    added = history_rows(score(todo), todo, identity, run_id, scored_at)
     part = append_part(folder, added)
     history = pd.concat([before, added[SUMMARY_COLUMNS]], ignore_index=True) if len(added) else before
-    unchanged = rows["path"].nunique() - added["path"].nunique() if len(rows) else 0
-    return AppendResult(added, part, int(unchanged), history)
+    return AppendResult(added, part, len(unchanged), history)
 
 
 @dataclass(frozen=True)

@@ -1,17 +1,97 @@
-"""New files in an incoming folder: which sequence files appeared or changed, and are settled.
+"""The sequence files of an incoming folder, each with the time it last changed.
 
-A file still being written must not be read half-way, so a file counts only once its
-modification time is at least ``settle_seconds`` old.
+One walk lists every scorable file (``*.codes.json``, ``*.jsonl``; hidden names skipped) with
+its *change time*: the latest of its mtime and ctime. ctime moves whenever a file is written,
+renamed or replaced and cannot be set back, so a file copied in with an old mtime (``cp -p``,
+``rsync -t``) still counts as new. A folder moved in whole keeps its files' times, so a folder
+whose own ctime is later than every entry in it (it was moved, or an entry was removed) passes
+that time down to everything below it (the root excepted).
+
+Nothing in the tree fails a listing: a dangling symlink, an unreadable folder or a file that
+vanished mid-walk is recorded as an oddity (path and why) and left out.
 """
 
 from __future__ import annotations
 
 import os
-import time
+import stat
+from dataclasses import dataclass, field
 
 from motion_assets.core.sequences.discovery import list_sequence_files
 
 SCORABLE_SUFFIXES = (".codes.json", ".jsonl")
+MAX_ODDITIES_KEPT = 20  # examples kept per listing; the count is always exact
+# adding a file sets the folder's and the file's times in one call, yet they may straddle a
+# clock tick: only a folder change this much later than all of its entries means "moved in"
+FOLDER_CHANGE_SLACK_NS = 1_000_000_000
+
+
+@dataclass
+class IncomingListing:
+    """``files``: (change time ns, relative path) of every scorable file, in walk order.
+    ``oddities``: the first MAX_ODDITIES_KEPT (path, why); ``oddity_count``: all of them."""
+
+    files: list[tuple[int, str]] = field(default_factory=list)
+    oddities: list[tuple[str, str]] = field(default_factory=list)
+    oddity_count: int = 0
+
+    def odd(self, path: str, why: str) -> None:
+        self.oddity_count += 1
+        if len(self.oddities) < MAX_ODDITIES_KEPT:
+            self.oddities.append((path, why))
+
+
+def list_incoming(root: str) -> IncomingListing:
+    """Every scorable file below ``root`` with its change time (see the module doc)."""
+    listing = IncomingListing()
+    # the root itself never counts as moved in: a new root is a new variant, all of it new,
+    # and deleting an old folder from it must not make every other file new
+    _walk(root, "", 0, 0, listing)
+    return listing
+
+
+def _walk(folder: str, prefix: str, own_ctime: int, inherited_ns: int,
+          listing: IncomingListing) -> None:
+    try:
+        with os.scandir(folder) as scan:
+            entries = list(scan)
+    except OSError as error:
+        listing.odd(prefix or ".", _why(error))
+        return
+    files, folders, latest_entry = [], [], 0
+    for entry in entries:
+        try:
+            info = entry.stat(follow_symlinks=False)
+            if stat.S_ISLNK(info.st_mode):
+                if entry.is_dir():  # followed only as files, so that a walk never loops
+                    listing.odd(prefix + entry.name, "symlink to a folder, not followed")
+                    continue
+                info = entry.stat()  # the target's times and type; dangling: FileNotFoundError
+        except OSError as error:
+            if _scorable(entry.name):
+                listing.odd(prefix + entry.name, _why(error))
+            continue
+        latest_entry = max(latest_entry, info.st_ctime_ns, info.st_mtime_ns)
+        if stat.S_ISDIR(info.st_mode):
+            if not entry.name.startswith("."):
+                folders.append((entry, info.st_ctime_ns))
+        elif stat.S_ISREG(info.st_mode) and _scorable(entry.name):
+            files.append((max(info.st_mtime_ns, info.st_ctime_ns), prefix + entry.name))
+    # a folder changed well after everything in it (moved in whole, or lost an entry):
+    # everything below counts as changed then
+    moved = own_ctime > latest_entry + FOLDER_CHANGE_SLACK_NS
+    passed_down = max(inherited_ns, own_ctime) if moved else inherited_ns
+    listing.files.extend((max(changed, passed_down), path) for changed, path in files)
+    for entry, ctime in folders:
+        _walk(entry.path, prefix + entry.name + "/", ctime, passed_down, listing)
+
+
+def _scorable(name: str) -> bool:
+    return name.endswith(SCORABLE_SUFFIXES) and not name.startswith(".")
+
+
+def _why(error: OSError) -> str:
+    return f"{type(error).__name__}: {error.strerror or error}"
 
 
 def confined_path(root: str, path: str) -> str:
@@ -30,30 +110,3 @@ def sequence_files_below(root: str, folder: str) -> list[str]:
     listing = list_sequence_files(os.path.join(root, folder))
     prefix = "" if folder in ("", ".") else folder.rstrip("/") + "/"
     return [prefix + candidate.relative_path for candidate in listing.candidates]
-
-
-def sequence_files_with_mtimes(root: str) -> dict[str, int]:
-    """relative path -> modification time (ns) of every scorable file below ``root``."""
-    found: dict[str, int] = {}
-    for directory, folders, names in os.walk(root):
-        folders[:] = sorted(f for f in folders if not f.startswith("."))
-        for name in names:
-            if name.endswith(SCORABLE_SUFFIXES) and not name.startswith("."):
-                path = os.path.join(directory, name)
-                found[os.path.relpath(path, root).replace(os.sep, "/")] = os.stat(path).st_mtime_ns
-    return found
-
-
-def new_settled_files(root: str, seen: dict[str, int], settle_seconds: float,
-                      now: float | None = None) -> tuple[dict[str, int], int]:
-    """Files not in ``seen`` with that mtime, and settled; plus how many are still settling."""
-    cutoff_ns = int(((now if now is not None else time.time()) - settle_seconds) * 1e9)
-    fresh, settling = {}, 0
-    for path, mtime in sequence_files_with_mtimes(root).items():
-        if seen.get(path) == mtime:
-            continue
-        if mtime > cutoff_ns:
-            settling += 1
-        else:
-            fresh[path] = mtime
-    return fresh, settling

@@ -3,6 +3,7 @@
 import io
 import os
 import time
+from functools import partial
 
 import pandas as pd
 from dagster import (
@@ -34,7 +35,6 @@ from motion_assets.core.scoring.history import (
     append_scores,
     current_scores,
     history_counts,
-    history_rows,
 )
 from motion_assets.core.scoring.identity import scoring_identity
 from motion_assets.core.scoring.monitoring import cluster_share_drift, unknown_share_recent
@@ -159,22 +159,19 @@ def online_scores(
     if not folders.incoming_root:
         raise Failure("no incoming_root configured (MOTION_ASSETS_INCOMING_ROOT)")
     variant_folder = os.path.join(folders.incoming_root, variant)
+    read_at = pd.Timestamp.now(tz="UTC")
     result = _read_selection(config, variant_folder, bundle.codebook_settings())
-    table = result.sequences.to_pandas()
-    started = time.perf_counter()
-    scores = score_sequences(bundle, table)
-    seconds = time.perf_counter() - started
     identity = scoring_identity(bundle)
-    rows = history_rows(scores, table, identity, context.run.run_id)
     folder = UPath(previous_tables.base_path) / "online_scores" / variant
-    appended = append_scores(folder, rows)
+    started = time.perf_counter()
+    appended = append_scores(folder, result.sequences.to_pandas(), identity,
+                             partial(score_sequences, bundle), context.run.run_id, read_at)
     yield MaterializeResult(metadata={
         "dagster/row_count": len(appended.history),
         **history_counts(appended.history).as_metadata(),
-        "scored_now": len(scores),
         "added_rows": len(appended.added),
         "unchanged_files": appended.unchanged_files,
-        "unknown_now": int(scores["unknown"].sum()),
+        "unknown_now": int(appended.added["unknown"].sum()),
         "rejected_files": result.rejected.num_rows,
         "rejected_listing": markdown_table(result.rejected.to_pandas(), max_rows=30, max_chars=100),
         "scoring_id": identity.scoring_id,
@@ -182,7 +179,7 @@ def online_scores(
         "bundle_hash": recorded,
         "history_folder": MetadataValue.path(str(folder)),
         "part": MetadataValue.path(str(appended.part)) if appended.part else "none (nothing new)",
-        "seconds": round(seconds, 3),
+        "seconds": round(time.perf_counter() - started, 3),
     })
     yield from _monitoring_results(config, current_scores(appended.history), bundle, identity)
 

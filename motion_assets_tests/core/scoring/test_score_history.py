@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import multiprocessing
+from functools import partial
 
 import pandas as pd
 import pyarrow.dataset as ds
@@ -24,7 +25,6 @@ from motion_assets.core.scoring.history import (
     append_scores,
     current_scores,
     history_counts,
-    history_rows,
     read_history,
 )
 from motion_assets.core.scoring.identity import scoring_identity
@@ -50,24 +50,27 @@ def bundle(table):
     return bundle_from_bytes(data, bundle_hash(data))
 
 
-def rows_of(bundle, table, run_id):
-    return history_rows(score_sequences(bundle, table), table, scoring_identity(bundle), run_id)
+def append(folder, bundle, table, run_id):
+    return append_scores(folder, table, scoring_identity(bundle), partial(score_sequences, bundle), run_id)
 
 
 def test_rescoring_unchanged_content_with_the_same_bundle_adds_no_row(bundle, table, tmp_path):
-    first = append_scores(tmp_path, rows_of(bundle, table.head(10), "run-1"))
-    again = append_scores(tmp_path, rows_of(bundle, table.head(10), "run-2"))
+    first = append(tmp_path, bundle, table.head(10), "run-1")
+    scored = []
+    again = append_scores(tmp_path, table.head(10), scoring_identity(bundle),
+                          lambda todo: scored.append(len(todo)) or score_sequences(bundle, todo), "run-2")
     assert len(first.added) == 10 and first.part is not None
     assert len(again.added) == 0 and again.part is None and again.unchanged_files == 10
+    assert scored == [0]  # nothing was scored again
     assert len(read_history(tmp_path)) == 10
 
 
 def test_a_changed_file_adds_a_row_whose_score_is_the_current_one(bundle, table, tmp_path):
-    append_scores(tmp_path, rows_of(bundle, table.head(5), "run-1"))
+    append(tmp_path, bundle, table.head(5), "run-1")
     changed = table.head(5).copy()
     changed.loc[0, "codes"] = table.loc[20, "codes"]  # file 0 now holds another sequence
     changed.loc[0, "content_hash"] = table.loc[20, "content_hash"]
-    result = append_scores(tmp_path, rows_of(bundle, changed, "run-2"))
+    result = append(tmp_path, bundle, changed, "run-2")
     assert result.added["path"].tolist() == [table.loc[0, "relative_path"]]
     current = current_scores(read_history(tmp_path))
     assert len(current) == 5
@@ -82,16 +85,16 @@ def test_a_file_changed_back_to_an_earlier_content_is_current_again(bundle, tabl
     original, other = table.iloc[[0]].copy(), table.iloc[[0]].copy()
     other["content_hash"], other["codes"] = table.loc[7, "content_hash"], [table.loc[7, "codes"]]
     for run, rows in (("run-1", original), ("run-2", other), ("run-3", original)):
-        append_scores(tmp_path, rows_of(bundle, rows, run))
+        append(tmp_path, bundle, rows, run)
     current = current_scores(read_history(tmp_path))
     assert current["run_id"].tolist() == ["run-3"]
     assert current["content_hash"].tolist() == [table.loc[0, "content_hash"]]
 
 
 def test_an_overridden_threshold_is_an_identity_of_its_own_kept_and_marked(bundle, table, tmp_path):
-    append_scores(tmp_path, rows_of(bundle, table.head(8), "run-1"))
+    append(tmp_path, bundle, table.head(8), "run-1")
     strict = override_thresholds(bundle, novelty=0.0)  # everything a little novel is unknown
-    result = append_scores(tmp_path, rows_of(strict, table.head(8), "run-2"))
+    result = append(tmp_path, strict, table.head(8), "run-2")
     assert len(result.added) == 8
     history = read_history(tmp_path)
     assert set(history["threshold_source"]) == {"bundle", "override"}
@@ -117,8 +120,8 @@ def test_noise_is_unknown_has_one_default():
 
 
 def test_the_folder_reads_as_one_table_with_pandas_and_pyarrow_dataset(bundle, table, tmp_path):
-    append_scores(tmp_path, rows_of(bundle, table.head(4), "run-1"))
-    append_scores(tmp_path, rows_of(bundle, table.iloc[4:9], "run-2"))
+    append(tmp_path, bundle, table.head(4), "run-1")
+    append(tmp_path, bundle, table.iloc[4:9], "run-2")
     (tmp_path / ".tmp-half-written").write_bytes(b"PAR1 not yet")  # what a crash leaves
     assert len(list(tmp_path.glob("*.parquet"))) == 2
     assert len(pd.read_parquet(tmp_path)) == 9
@@ -126,19 +129,21 @@ def test_the_folder_reads_as_one_table_with_pandas_and_pyarrow_dataset(bundle, t
 
 
 def test_an_earlier_part_is_never_rewritten(bundle, table, tmp_path):
-    first = append_scores(tmp_path, rows_of(bundle, table.head(3), "run-1")).part
+    first = append(tmp_path, bundle, table.head(3), "run-1").part
     before = (first.stat().st_mtime_ns, first.read_bytes())
-    append_scores(tmp_path, rows_of(bundle, table.iloc[3:6], "run-2"))
+    append(tmp_path, bundle, table.iloc[3:6], "run-2")
     assert (first.stat().st_mtime_ns, first.read_bytes()) == before
 
 
 def test_four_scoring_processes_at_once_lose_no_row(bundle, table, tmp_path):
-    batches = [rows_of(bundle, table.iloc[start : start + 10], f"run-{start}")
-               for start in range(0, 40, 10)]
+    batches = [table.iloc[start : start + 10] for start in range(0, 40, 10)]
+    scores = score_sequences(bundle, table.head(40))
+    identity = scoring_identity(bundle)
     context = multiprocessing.get_context("spawn")
     barrier = context.Barrier(len(batches))
-    processes = [context.Process(target=append_when_all_are_ready, args=(str(tmp_path), rows, barrier))
-                 for rows in batches]
+    processes = [context.Process(target=append_when_all_are_ready,
+                                 args=(str(tmp_path), batch, identity, scores, barrier))
+                 for batch in batches]
     for process in processes:
         process.start()
     for process in processes:
