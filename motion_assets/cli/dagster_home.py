@@ -13,6 +13,12 @@ INSTANCE_YAML = """\
 concurrency:
   runs:
     max_concurrent_runs: 1
+    # one scoring run per variant at a time (defs/scoring/run_tags.py), also where more run
+    tag_concurrency_limits:
+      - key: motion_assets/scoring_variant
+        value:
+          applyLimitPerUniqueValue: true
+        limit: 1
 """
 
 

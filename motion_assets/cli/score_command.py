@@ -44,17 +44,28 @@ def _tables(paths: list[str], settings):
             prefix = os.path.dirname(path) or "."
             result = read_sequence_paths(prefix, [os.path.basename(path)], settings)
         else:
-            raise SystemExit(f"error: {path} does not exist")
+            raise FileNotFoundError(f"{path} does not exist")
         yield prefix, result
 
 
 def score(args) -> int:
-    import numpy as np
+    """Score and print; any error is one line on stderr and exit status 2."""
+    try:
+        return _score(args)
+    except (ValueError, OSError) as error:  # bad input, refused bundle, unreadable storage
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+
+
+def _score(args) -> int:
+    import pandas as pd
     from upath import UPath
 
-    from motion_assets.core.scoring.bundle import Thresholds, bundle_from_bytes
-    from motion_assets.core.scoring.output import scores_to_jsonl
-    from motion_assets.core.scoring.score import score_codes, score_sequences
+    from motion_assets.core.scoring.bundle import bundle_from_bytes, override_thresholds
+    from motion_assets.core.scoring.history import history_rows
+    from motion_assets.core.scoring.identity import scoring_identity
+    from motion_assets.core.scoring.output import scores_to_jsonl, unique_scores
+    from motion_assets.core.scoring.score import codes_table, score_sequences
     from motion_assets.core.sequences.variants import validate_variant_name
 
     variant = validate_variant_name(args.variant)
@@ -67,13 +78,16 @@ def score(args) -> int:
         print(f"error: no scoring bundle at {bundle_path}: materialize scoring_bundle first", file=sys.stderr)
         return 2
     expected = args.bundle_hash or _recorded_hash(variant)
-    bundle = bundle_from_bytes(bundle_path.read_bytes(), expected)
-    if args.threshold is not None:
-        bundle.thresholds = Thresholds(args.threshold, "configured", args.threshold)
-    chunks, rejected = [], 0
+    if not expected:
+        print(f"error: the Dagster instance has no scoring_bundle record for {variant}: "
+              "set DAGSTER_HOME to the instance that made it, or pass --bundle-hash", file=sys.stderr)
+        return 2
+    bundle = override_thresholds(bundle_from_bytes(bundle_path.read_bytes(), expected), args.threshold)
+    identity = scoring_identity(bundle)
+    tables, rejected = [], 0
     if args.codes:
         codes = [int(code) for code in args.codes.replace(" ", "").split(",") if code]
-        chunks.append(scores_to_jsonl(score_codes(bundle, codes), paths=[None]))
+        tables.append(codes_table(bundle, codes))
     for prefix, result in _tables(args.paths, bundle.codebook_settings()):
         for row in result.rejected.to_pylist():
             rejected += 1
@@ -81,10 +95,11 @@ def score(args) -> int:
             print(f"rejected {os.path.join(prefix, row['relative_path'])}{line}: {row['reason']}",
                   file=sys.stderr)
         table = result.sequences.to_pandas()
-        if len(table):
-            paths = [os.path.join(prefix, p) for p in table["relative_path"]]
-            chunks.append(scores_to_jsonl(score_sequences(bundle, table), paths=np.asarray(paths)))
-    output = b"".join(chunks)
+        table["relative_path"] = [os.path.normpath(os.path.join(prefix, p)) for p in table["relative_path"]]
+        tables.append(table)
+    rows = [history_rows(score_sequences(bundle, table), table, identity, "motion-assets score")
+            for table in tables if len(table)]
+    output = scores_to_jsonl(unique_scores(pd.concat(rows, ignore_index=True))) if rows else b""
     if args.out:
         from motion_assets.core.files.atomic_write import write_bytes_atomically
 
@@ -93,5 +108,7 @@ def score(args) -> int:
         sys.stdout.buffer.write(output)
     scored = output.count(b"\n")
     print(f"scored {scored} sequence(s), rejected {rejected} file(s) "
-          f"with bundle {bundle.provenance['bundle_sha256'][:12]}", file=sys.stderr)
+          f"with bundle {bundle.provenance['bundle_sha256'][:12]}"
+          + (" (threshold overridden)" if identity.threshold_source == "override" else ""),
+          file=sys.stderr)
     return 0 if output or not rejected else 1

@@ -10,6 +10,7 @@ from dagster import AssetKey, build_sensor_context
 from motion_assets.core.scoring.history import current_scores
 from motion_assets.core.synthetic import MAIN_VARIANT
 from motion_assets.defs.resources import IncomingWatch
+from motion_assets.defs.scoring.run_tags import VARIANT_TAG
 from motion_assets.defs.scoring.sensors import new_tokenizer_output_sensor
 
 
@@ -125,6 +126,7 @@ def test_sensor_requests_each_new_file_until_a_run_that_scored_it_succeeded(pipe
     first = tick(pipeline)
     assert requested_files(first) == incoming_files(pipeline)
     assert all(r.partition_key == MAIN_VARIANT for r in first.run_requests)
+    assert all(r.tags[VARIANT_TAG] == MAIN_VARIANT for r in first.run_requests)
     assert len({r.run_key for r in first.run_requests}) == len(first.run_requests)
     assert requested_files(tick(pipeline, first.cursor)) == requested_files(first)  # no run yet
     assert all(launch(pipeline, request) for request in first.run_requests)
@@ -179,6 +181,43 @@ def test_a_dangling_symlink_in_the_incoming_tree_does_not_fail_a_tick(pipeline):
 def test_sensor_waits_for_files_still_being_written(pipeline):
     result = tick(pipeline, settle_seconds=3600)
     assert not result.run_requests and "still settling" in result.skip_reason.skip_message
+
+
+def score_command(pipeline, capsys, *args):
+    from motion_assets.cli import main
+
+    event = pipeline.instance.get_latest_materialization_event(AssetKey("scoring_bundle"))
+    recorded = event.asset_materialization.metadata["content_hash"].value
+    code = main(["score", "--variant", MAIN_VARIANT, "--storage", str(pipeline.storage),
+                 "--bundle-hash", recorded, *args])
+    out, err = capsys.readouterr()
+    return code, [json.loads(line) for line in out.splitlines()], err
+
+
+def test_score_command_gives_one_row_per_score_identity(pipeline, capsys):
+    folder = pipeline.tree.incoming_root / MAIN_VARIANT
+    one = folder / incoming_files(pipeline)[0]
+    code, rows, _ = score_command(pipeline, capsys, str(folder), str(one))
+    assert code == 0 and len(rows) == len(incoming_files(pipeline))
+    assert len({(r["path"], r["content_hash"], r["scoring_id"]) for r in rows}) == len(rows)
+    assert {r["threshold_source"] for r in rows} == {"bundle"}
+
+
+def test_score_command_marks_an_overridden_threshold_as_its_own_identity(pipeline, capsys):
+    one = str(pipeline.tree.incoming_root / MAIN_VARIANT / incoming_files(pipeline)[0])
+    _, (plain,), _ = score_command(pipeline, capsys, one)
+    _, (strict,), err = score_command(pipeline, capsys, one, "--threshold", "0.999")
+    assert strict["threshold_source"] == "override" and strict["threshold"] == 0.999
+    assert strict["scoring_id"] != plain["scoring_id"] and strict["content_hash"] == plain["content_hash"]
+    assert "threshold overridden" in err
+
+
+@pytest.mark.parametrize("args", [["--bundle-hash", "0" * 64, "x.codes.json"], ["missing_file.codes.json"],
+                                  ["--variant", "../bad", "x.codes.json"]])
+def test_score_command_errors_are_one_line_and_a_non_zero_exit(pipeline, capsys, args):
+    code, rows, err = score_command(pipeline, capsys, *args)
+    assert code != 0 and not rows
+    assert len(err.strip().splitlines()) == 1 and err.startswith("error: ")
 
 
 def test_the_mixture_has_one_component_per_label_of_the_labelled_subset(pipeline):

@@ -14,6 +14,7 @@ scored again unchanged under the same identity is not even scored (:func:`unchan
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -26,6 +27,7 @@ from upath import UPath
 
 from motion_assets.core.files.atomic_write import LOCAL_PROTOCOLS, write_atomically
 from motion_assets.core.scoring.identity import ScoringIdentity
+from motion_assets.core.sequences.incoming_files import list_incoming
 
 HISTORY_SCHEMA = pa.schema([
     ("path", pa.string()),
@@ -136,6 +138,7 @@ def read_history(folder: UPath | str, columns: list[str] | None = None) -> pd.Da
     return dataset.to_table(columns=columns).to_pandas()
 
 
+CLOCK_SLACK_NS = 1_000_000_000
 SUMMARY_COLUMNS = [*STATE_COLUMNS, "cluster", "unknown", "threshold_source"]
 
 
@@ -168,6 +171,26 @@ def append_scores(folder: UPath | str, sequences: pd.DataFrame, identity: Scorin
     part = append_part(folder, added)
     history = pd.concat([before, added[SUMMARY_COLUMNS]], ignore_index=True) if len(added) else before
     return AppendResult(added, part, len(unchanged), history)
+
+
+def unscored_files(incoming_folder: str, history_folder: UPath | str, settle_seconds: float,
+                   now: float | None = None) -> list[str]:
+    """Settled scorable files of ``incoming_folder`` that the history has no score of since
+    they last changed (never scored, or changed after their latest score was read), sorted.
+
+    One pass of what the sensor does, for a caller without its cursor (``motion-assets run``):
+    the same listing (``list_incoming``, the same change times and settle rule), with the
+    history itself as the record of what is done. Reads the history's ``path`` and
+    ``scored_at`` columns.
+    """
+    cutoff_ns = int(((time.time() if now is None else now) - settle_seconds) * 1e9)
+    history = read_history(history_folder, ["path", "scored_at"])
+    latest = history.groupby("path")["scored_at"].max()
+    scored_ns = dict(zip(latest.index, latest.to_numpy(dtype="datetime64[ns]").astype("int64")))
+    # file times come from a coarse clock that may lag the fine one scored_at is read from:
+    # a file changed just before its score's read counts as changed (scoring it again is cheap)
+    return sorted(path for changed, path in list_incoming(incoming_folder).files
+                  if changed <= cutoff_ns and changed > scored_ns.get(path, -2**62) - CLOCK_SLACK_NS)
 
 
 @dataclass(frozen=True)

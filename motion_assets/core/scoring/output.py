@@ -1,7 +1,9 @@
 """Online scores as JSONL, one object per sequence, like the old tool's ``results.jsonl``.
 
 Each line holds, in this order: ``path``, ``sequence_id``, ``cluster``, ``probability``,
-``outlier_score``, ``unknown``, ``unknown_score``, ``bundle_hash``. The file is published
+``outlier_score``, ``unknown``, ``unknown_score``, ``bundle_hash`` (the old tool's fields),
+then the score's identity as in the online_scores history: ``content_hash``, ``scoring_id``,
+``threshold`` and ``threshold_source`` (null where the frame lacks them). The file is published
 atomically (atomic_write.py): a reader never sees half of it. Any fsspec URL works.
 """
 
@@ -18,7 +20,9 @@ from upath import UPath
 from motion_assets.core.files.atomic_write import write_bytes_atomically
 
 JSONL_FIELDS = ("path", "sequence_id", "cluster", "probability", "outlier_score", "unknown",
-                "unknown_score", "bundle_hash")
+                "unknown_score", "bundle_hash", "content_hash", "scoring_id", "threshold",
+                "threshold_source")
+IDENTITY_KEY = ["path", "content_hash", "scoring_id"]  # what a score is of, as in the history
 
 
 def score_rows(scores: pd.DataFrame, paths: Sequence[str | None] | None = None) -> list[dict]:
@@ -40,8 +44,18 @@ def score_rows(scores: pd.DataFrame, paths: Sequence[str | None] | None = None) 
         "unknown": [bool(v) for v in scores["unknown"]],
         "unknown_score": [float(v) for v in scores["unknown_score"]],
         "bundle_hash": [None if _missing(v) else str(v) for v in scores["bundle_hash"]],
+        "content_hash": _optional(scores, "content_hash", str),
+        "scoring_id": _optional(scores, "scoring_id", str),
+        "threshold": _optional(scores, "threshold", float),
+        "threshold_source": _optional(scores, "threshold_source", str),
     }
     return [dict(zip(JSONL_FIELDS, values)) for values in zip(*columns.values())]
+
+
+def unique_scores(rows: pd.DataFrame) -> pd.DataFrame:
+    """One row per identity (path, content, scoring identity), the first kept: the
+    same file given twice (by name and by its folder) is one score, as in the history."""
+    return rows.drop_duplicates(IDENTITY_KEY, keep="first").reset_index(drop=True)
 
 
 def scores_to_jsonl(scores: pd.DataFrame, paths: Sequence[str | None] | None = None) -> bytes:
@@ -60,10 +74,16 @@ def read_scores_jsonl(source: UPath | str | os.PathLike) -> pd.DataFrame:
     """A JSONL scores file back as a frame with ``JSONL_FIELDS`` columns."""
     data = UPath(source).read_bytes()
     rows = [orjson.loads(line) for line in data.splitlines() if line.strip()]
-    frame = pd.DataFrame(rows, columns=list(JSONL_FIELDS))
+    frame = pd.DataFrame(rows, columns=list(JSONL_FIELDS))  # older files lack the identity
     return frame.astype({"cluster": np.int64, "probability": np.float64,
                          "outlier_score": np.float64, "unknown": bool,
                          "unknown_score": np.float64})
+
+
+def _optional(scores: pd.DataFrame, column: str, kind) -> list:
+    if column not in scores:
+        return [None] * len(scores)
+    return [None if _missing(v) else kind(v) for v in scores[column]]
 
 
 def _missing(value) -> bool:

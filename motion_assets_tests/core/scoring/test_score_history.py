@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import multiprocessing
+import time
 from functools import partial
 
 import pandas as pd
@@ -26,6 +27,7 @@ from motion_assets.core.scoring.history import (
     current_scores,
     history_counts,
     read_history,
+    unscored_files,
 )
 from motion_assets.core.scoring.identity import scoring_identity
 from motion_assets.core.scoring.score import score_sequences
@@ -117,6 +119,21 @@ def test_override_thresholds_changes_only_the_threshold(bundle):
 
 def test_noise_is_unknown_has_one_default():
     assert Thresholds(0.5).noise_is_unknown is NOISE_IS_UNKNOWN
+
+
+def test_unscored_files_are_those_new_or_changed_since_their_latest_score(bundle, table, tmp_path):
+    incoming, history = tmp_path / "incoming", tmp_path / "history"
+    for path in table.head(3)["relative_path"]:
+        (incoming / path).parent.mkdir(parents=True, exist_ok=True)
+        (incoming / path).write_text("{}")
+    assert unscored_files(str(incoming), history, settle_seconds=0) == sorted(table.head(3)["relative_path"])
+    time.sleep(1.1)  # past the slack allowed between file and score clocks
+    append(history, bundle, table.head(2), "run-1")
+    assert unscored_files(str(incoming), history, settle_seconds=0) == [table.loc[2, "relative_path"]]
+    (incoming / table.loc[0, "relative_path"]).write_text('{"changed": true}')
+    assert unscored_files(str(incoming), history, settle_seconds=0) == sorted(
+        table.loc[[0, 2], "relative_path"])
+    assert unscored_files(str(incoming), history, settle_seconds=3600) == []
 
 
 def test_the_folder_reads_as_one_table_with_pandas_and_pyarrow_dataset(bundle, table, tmp_path):
