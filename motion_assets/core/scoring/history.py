@@ -56,6 +56,11 @@ RUN_ORDER = ["scored_at", "run_id"]  # the order of runs; a run's rows share bot
 STATE_COLUMNS = ["path", "sequence_id", "content_hash", "scoring_id", *RUN_ORDER]
 
 
+def history_folder(storage: UPath | str, variant: str) -> UPath:
+    """Where the history of ``variant`` lives: ``<storage>/online_scores/<variant>/``."""
+    return UPath(storage) / "online_scores" / variant
+
+
 def history_rows(scores: pd.DataFrame, sequences: pd.DataFrame, identity: ScoringIdentity,
                  run_id: str, scored_at: pd.Timestamp | None = None) -> pd.DataFrame:
     """History rows for one run: ``scores`` (``score_sequences`` of ``sequences``, same

@@ -16,7 +16,6 @@ from dagster import (
     MetadataValue,
     asset,
 )
-from upath import UPath
 
 from motion_assets.core.encoder.checkpoint import load_encoder
 from motion_assets.core.encoder.featurizer import EncoderFeaturizer
@@ -35,6 +34,7 @@ from motion_assets.core.scoring.history import (
     append_scores,
     current_scores,
     history_counts,
+    history_folder,
 )
 from motion_assets.core.scoring.identity import scoring_identity
 from motion_assets.core.scoring.monitoring import cluster_share_drift, unknown_share_recent
@@ -162,7 +162,7 @@ def online_scores(
     read_at = pd.Timestamp.now(tz="UTC")
     result = _read_selection(config, variant_folder, bundle.codebook_settings())
     identity = scoring_identity(bundle)
-    folder = UPath(previous_tables.base_path) / "online_scores" / variant
+    folder = history_folder(previous_tables.base_path, variant)
     started = time.perf_counter()
     appended = append_scores(folder, result.sequences.to_pandas(), identity,
                              partial(score_sequences, bundle), context.run.run_id, read_at)
