@@ -21,7 +21,9 @@ import argparse
 import json
 import os
 import shutil
+import signal
 import statistics
+import sys
 import tempfile
 import time
 
@@ -58,8 +60,8 @@ def floor_seconds(folder: str) -> float:
     return time.perf_counter() - started
 
 
-def previous_cursor_bytes(folder: str) -> int:
-    seen = {path: changed for changed, path in list_incoming(folder).files}  # same paths, ns times
+def previous_cursor_bytes(files: list[tuple[int, str]]) -> int:
+    seen = {path: changed for changed, path in files}  # every path with its time, as before
     return len(json.dumps({VARIANT: seen}, sort_keys=True))
 
 
@@ -79,7 +81,8 @@ def measure(instance, files: int, new: int, repeat: int) -> dict:
     try:
         folder = os.path.join(root, VARIANT)
         write_empty_files(folder, 0, files)
-        newest = max(list_incoming(folder).files)
+        listed = list_incoming(folder).files
+        newest = max(listed)
         steady_cursor = json.dumps({VARIANT: VariantQueue(frontier=newest).to_json()})
         steady = [timed_tick(instance, root, steady_cursor)[0] for _ in range(repeat)]
         time.sleep(0.01)
@@ -90,7 +93,7 @@ def measure(instance, files: int, new: int, repeat: int) -> dict:
         floors = [floor_seconds(folder) for _ in range(repeat)]
         return {"files": files, "steady_s": steady, "new_s": [t for t, _ in ticks],
                 "requested": requested, "cursor_bytes": len(ticks[0][1].cursor),
-                "previous_cursor_bytes": previous_cursor_bytes(folder), "floor_s": floors}
+                "previous_cursor_bytes": previous_cursor_bytes(listed), "floor_s": floors}
     finally:
         shutil.rmtree(root, ignore_errors=True)
 
@@ -101,6 +104,7 @@ def main() -> None:
     parser.add_argument("--new", type=int, default=200)
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # a timeout still deletes the files
     with DagsterInstance.ephemeral() as instance:
         instance.add_dynamic_partitions("dataset_variant", [VARIANT])
         instance.report_runless_asset_event(AssetMaterialization(
