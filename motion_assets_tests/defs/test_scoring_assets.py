@@ -168,6 +168,11 @@ def test_a_failed_runs_files_are_requested_again_then_recorded_with_the_error(pi
     assert json.loads(gave_up.cursor)[MAIN_VARIANT]["given_up_files"] == len(incoming_files(pipeline))
 
 
+def test_a_cursor_of_the_older_format_starts_the_variant_over(pipeline):
+    older = json.dumps({MAIN_VARIANT: {path: 1 for path in incoming_files(pipeline)}})
+    assert requested_files(tick(pipeline, older, batch_size=50)) == incoming_files(pipeline)
+
+
 def test_a_dangling_symlink_in_the_incoming_tree_does_not_fail_a_tick(pipeline):
     link = pipeline.tree.incoming_root / MAIN_VARIANT / "broken.codes.json"
     os.symlink(pipeline.tree.incoming_root / "nowhere.codes.json", link)

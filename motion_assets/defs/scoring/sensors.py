@@ -79,6 +79,17 @@ def _gave_up_event(variant: str, files: list[str], error: str, attempts: int) ->
     )
 
 
+def _queue_of(context: SensorEvaluationContext, variant: str, entry) -> VariantQueue:
+    """The variant's queue from the cursor; the older cursor (every path seen, with its mtime)
+    says what was requested, not what was scored, so that variant starts over (files whose
+    scores are unchanged are read again, not scored again)."""
+    if isinstance(entry, dict) and "frontier" in entry:
+        return VariantQueue.from_json(entry)
+    if entry:
+        context.log.info(f"{variant}: cursor of an older format; every file is checked once again")
+    return VariantQueue()
+
+
 @sensor(
     job=score_sequences_job,
     minimum_interval_seconds=30,
@@ -102,7 +113,7 @@ def new_tokenizer_output_sensor(context: SensorEvaluationContext, folders: Token
         if variant not in known or latest_metadata(context.instance, "scoring_bundle", variant) is None:
             notes.append(f"{variant}: no scoring bundle yet")
             continue
-        queue = VariantQueue.from_json(state[variant]) if variant in state else VariantQueue()
+        queue = _queue_of(context, variant, state.get(variant))
         statuses, errors = {}, {}
         for batch in queue.batches:
             statuses[batch], errors[batch] = _status(context.instance, batch.batch_id(variant))
