@@ -4,6 +4,7 @@ featurizer (each encoder objective, each baseline) gives the best KMeans cluster
     python benchmarks/encoder_benchmark.py            # 20,000 sequences, several minutes
     python benchmarks/encoder_benchmark.py --n 3000   # a quick look
     python benchmarks/encoder_benchmark.py --kernels  # which inference kernel per batch shape
+    python benchmarks/encoder_benchmark.py --thread-policy  # 1 vs 2 torch threads, contended
 
 Prints figures only; nothing is asserted. Throughput counts real codes (not padding).
 """
@@ -12,6 +13,9 @@ from __future__ import annotations
 
 import argparse
 import copy
+import os
+import subprocess
+import sys
 import time
 
 import numpy as np
@@ -213,6 +217,68 @@ def kernels(d_models, lengths, rows, rnn_types, seed=0):
                           f"{chosen}", flush=True)
 
 
+def thread_policy(d_model: int, length: int = 182, seed: int = 0):
+    """Wall time at 1 and 2 torch threads, on a quiet machine and with one more process
+    spinning on a core: one sequence's forward, embedding a batch, training steps."""
+    from motion_assets.core.encoder.objectives import objective_loss
+
+    config = SequenceEmbedConfig.from_dict({
+        "seed": seed, "codebook_size": 2048, "codebook_levels": [8, 8, 8, 4],
+        "sequence": {"max_len": length}, "model": {"d_model": d_model}})
+    model = SequenceEncoder(config)
+    rng = np.random.default_rng(seed)
+    one = to_tokens([rng.integers(0, 2048, length)])
+    batch = [rng.integers(0, 2048, length) for _ in range(256)]
+    train_tokens = to_tokens(batch[:64])
+    optimizer = torch.optim.AdamW(model.parameters())
+    noise = torch.Generator().manual_seed(seed)
+
+    def single_ms():
+        model.eval()
+        times = []
+        with torch.inference_mode():
+            for _ in range(40):
+                started = time.perf_counter()
+                model(*one)
+                times.append(1e3 * (time.perf_counter() - started))
+        return np.percentile(times, 50), np.percentile(times, 99)
+
+    def embed_per_s():
+        started = time.perf_counter()
+        embed(model, batch)
+        return len(batch) / (time.perf_counter() - started)
+
+    def train_step_ms(steps=5):
+        model.train()
+        started = time.perf_counter()
+        for _ in range(steps):
+            loss = objective_loss(model, *train_tokens, noise)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+        return 1e3 * (time.perf_counter() - started) / steps
+
+    print(f"\n== thread policy: d_model {d_model}, {length} codes; load before: "
+          f"{os.getloadavg()[0]:.1f}")
+    print(f"{'threads':>7s} {'busy core':>9s} {'one seq p50 / p99 ms':>21s} "
+          f"{'embed 256 seq/s':>15s} {'train step ms (64 seq)':>22s}")
+    for busy in (False, True):
+        spinner = subprocess.Popen([sys.executable, "-c", "while True: pass"]) if busy else None
+        try:
+            for threads in (1, 2):
+                os.environ["MOTION_ASSETS_TORCH_THREADS"] = str(threads)
+                torch.set_num_threads(threads)
+                single_ms()  # warm-up at this thread count
+                p50, p99 = single_ms()
+                print(f"{threads:7d} {'yes' if busy else 'no':>9s} {p50:10.2f} / {p99:8.2f} "
+                      f"{embed_per_s():15.0f} {train_step_ms():22.1f}", flush=True)
+        finally:
+            if spinner is not None:
+                spinner.kill()
+                spinner.wait()
+    os.environ.pop("MOTION_ASSETS_TORCH_THREADS")
+
+
 def _kernel_ms(model, tables, tokens, lengths) -> tuple[float, float]:
     calls = {"table": lambda: pool_equal_lengths(model, tokens, tables),
              "nn": lambda: model(tokens, lengths)[1]}
@@ -270,8 +336,14 @@ def main() -> None:
     parser.add_argument("--skip", choices=["speed", "quality"], default=None)
     parser.add_argument("--kernels", action="store_true",
                         help="only time the two inference kernels per batch shape")
+    parser.add_argument("--thread-policy", action="store_true",
+                        help="only time 1 vs 2 torch threads, quiet and with a busy core")
     args = parser.parse_args()
+    os.environ["MOTION_ASSETS_TORCH_THREADS"] = str(args.threads)  # the policy (threads.py)
     torch.set_num_threads(args.threads)
+    if args.thread_policy:
+        thread_policy(args.d_model or 128)
+        return
     if args.kernels:
         kernels([args.d_model] if args.d_model else [64, 128, 256], [16, 48, 182, 400],
                 [1, 4, 16, 32, 64, 128, 256], ["lstm", "gru"])

@@ -1,20 +1,29 @@
 """Online scoring: latency and throughput with a loaded bundle, and unknown-score quality.
 
-Data: the synthetic stream variant (motion_assets.core.synthetic). The unknown action is
-left out of training; known sequences of held-out videos are the "known" comparison.
+Data: the synthetic stream variant (motion_assets.core.synthetic) at real length: 12-14
+windows of 14 codes (168-196 codes, most 182), as the tokenizer writes them. The unknown
+action is left out of training; known sequences of held-out videos are the "known" comparison.
 
-Speed (default), in one run, limited to ``--threads`` (default 2) CPU threads:
-  loaded    the bundle loaded once; ``score_codes`` / ``score_sequences`` per call:
-            p50/p99 latency of one sequence, sequences/s for batches of 1,000
-  reload    the way an old script worked: every call reads the bundle file again
-            (verify hash, unpickle, rebuild the encoder), then scores one sequence
+Speed (default), in one run, with one torch thread (the policy, core/encoder/threads.py):
+  loaded    the bundle loaded once; ``score_codes`` per call: p50/p99 wall and CPU-time p50
+            of one sequence of 182 codes (and 16, 48, 400: cut from or tiled over a real
+            sequence; the model cuts past its max_len as in training), ``score_sequences``
+            of a one-row table, sequences/s for batches of 1,000
+  old-tool-like baselines, same bundle, same run:
+    reload per call      every call reads the bundle file again (verify hash, unpickle,
+                         rebuild the encoder), then scores one sequence, as the old script did
+    padded forward       the encoder step alone as the old tool ran it: the sequence padded
+                         to max_len through nn.LSTM, mean over its valid steps
+    table loop           the encoder step alone through the token-table step loop (what
+                         scored single sequences before the kernel choice in inference.py)
+    project              the encoder step alone as ``embed`` runs it now
 
 Quality (``--quality``): per clusterer (HDBSCAN, Bayesian GMM) the parity of
 score_sequences with the fit labels, the share of unknown-action and held-out known
 sequences flagged unknown, and the AUROC of every unknown_score definition.
 
-Usage: python benchmarks/scoring_benchmark.py [--quality] [--sequences 3000] [--epochs 5]
-Prints figures; no assertions.
+Usage: python benchmarks/scoring_benchmark.py [--quality] [--sequences 2000] [--epochs 2]
+Prints figures; no assertions. Prints the load average: the machine may be shared.
 """
 
 from __future__ import annotations
@@ -34,7 +43,8 @@ def synthetic_table(n: int, seed: int):
         from motion_assets.core.synthetic.table import synthetic_sequence_table
     from motion_assets.core.sequences.table import unique_sequences
 
-    return unique_sequences(synthetic_sequence_table(n, seed)).reset_index(drop=True)
+    table = synthetic_sequence_table(n, seed, min_windows=12, max_windows=14)  # real length
+    return unique_sequences(table).reset_index(drop=True)
 
 
 def split(table, held_out_share: float = 0.3):
@@ -124,20 +134,32 @@ def quality(args) -> None:
 def speed(args) -> None:
     import numpy as np
     import pandas as pd
-    import torch
 
-    torch.set_num_threads(args.torch_threads)
+    os.environ["MOTION_ASSETS_TORCH_THREADS"] = str(args.torch_threads)
     table = synthetic_table(args.sequences, args.seed)
     training, held_known, unknown = split(table)
     bundles = fit_bundles(training, args.d_model, args.epochs, args.seed, None)
     new = pd.concat([held_known, unknown], ignore_index=True)
-    singles = [np.asarray(c).reshape(-1, int(d)).tolist()
-               for c, d in zip(new["codes"], new["codes_per_window"])][: args.calls]
+    real = [np.asarray(c) for c in new["codes"] if len(c) == 182][: args.calls]
+    singles = {length: [_resized(codes, length) for codes in real] for length in LENGTHS}
     batch = new.sample(1000, replace=len(new) < 1000, random_state=0).reset_index(drop=True)
+    print(f"timed on {len(real)} held-out sequences of 182 codes; load average "
+          f"{os.getloadavg()[0]:.1f} before timing")
     with tempfile.TemporaryDirectory() as folder:
         for kind, built in bundles.items():
             _speed_one(kind, built, os.path.join(folder, f"{kind}.bundle"), singles, new, batch,
                        max(5, args.calls // 10))
+    print(f"load average after timing: {os.getloadavg()[0]:.1f}")
+
+
+LENGTHS = (16, 48, 182, 400)  # codes per single sequence timed
+
+
+def _resized(codes, length: int) -> list[int]:
+    """A real sequence cut to ``length`` codes, or repeated until it has that many."""
+    import numpy as np
+
+    return np.resize(codes, length).tolist()
 
 
 def _speed_one(kind, built, path, singles, new, batch, reload_calls: int) -> None:
@@ -149,27 +171,60 @@ def _speed_one(kind, built, path, singles, new, batch, reload_calls: int) -> Non
     with open(path, "wb") as handle:
         handle.write(data)
     bundle = bundle_from_bytes(data, digest)
-    score_codes(bundle, singles[0])  # warm-up
-    loaded = _timed(lambda codes: score_codes(bundle, codes), singles)
-    row = new.iloc[:1]
-    table_call = _timed(lambda _: score_sequences(bundle, row), singles)
+    d = bundle.codes_per_window
+    rows = {}
+    for length, codes in singles.items():
+        score_codes(bundle, codes[0], codes_per_window=length if length % d else d)  # warm-up
+        rows[f"loaded, score_codes, {length} codes"] = _timed(
+            lambda c, n=length: score_codes(bundle, c, codes_per_window=n if n % d else d), codes)
+    row = new[new["length"] == 182].iloc[:1]
+    rows["loaded, one-row table, 182"] = _timed(lambda _: score_sequences(bundle, row),
+                                                 singles[182])
 
     def reload(codes):
         with open(path, "rb") as handle:
             fresh = bundle_from_bytes(handle.read(), digest)
         return score_codes(fresh, codes)
 
-    reloaded = _timed(reload, singles[:reload_calls])
+    rows["reload per call (old)"] = _timed(reload, singles[182][:reload_calls])
+    rows.update(_encoder_steps(bundle.featurizer.model_, singles[182]))
     started, repeats = time.perf_counter(), 3
     for _ in range(repeats):
         score_sequences(bundle, batch)
     per_s = repeats * len(batch) / (time.perf_counter() - started)
-    print(f"\n[{kind}] bundle {len(data) / 1e6:.2f} MB")
-    for name, (p50, p99, cpu) in (("loaded, score_codes", loaded),
-                                  ("loaded, one-row table", table_call),
-                                  ("reload per call", reloaded)):
-        print(f"  {name:24s} p50 {p50:6.2f} ms  p99 {p99:6.2f} ms  cpu p50 {cpu:6.2f} ms")
-    print(f"  batches of 1,000         {per_s:,.0f} sequences/s")
+    print(f"\n[{kind}] bundle {len(data) / 1e6:.2f} MB, model max_len "
+          f"{bundle.featurizer.model_.config.sequence.max_len}")
+    for name, (p50, p99, cpu) in rows.items():
+        print(f"  {name:34s} p50 {p50:6.2f} ms  p99 {p99:6.2f} ms  cpu p50 {cpu:6.2f} ms")
+    print(f"  batches of 1,000 (mean {batch['length'].mean():.0f} codes) {per_s:,.0f} sequences/s")
+
+
+def _encoder_steps(model, sequences) -> dict:
+    """The encoder step of one 182-code sequence, three ways (module doc)."""
+    import numpy as np
+    import torch
+
+    from motion_assets.core.encoder.inference import embed, input_gate_tables, pool_equal_lengths
+    from motion_assets.core.encoder.length_batches import to_tokens
+
+    max_len = model.config.sequence.max_len
+    tables = input_gate_tables(model)
+
+    @torch.inference_mode()
+    def padded(codes):
+        tokens = torch.zeros(1, max_len, dtype=torch.long)
+        tokens[0, : len(codes)] = torch.as_tensor(codes) + 1
+        states, _ = model.rnn(model.embed_tokens(tokens))
+        return states[:, : len(codes)].mean(1)
+
+    @torch.inference_mode()
+    def table_loop(codes):
+        return pool_equal_lengths(model, to_tokens([np.asarray(codes)])[0], tables)
+
+    arrays = [np.asarray(codes) for codes in sequences]
+    return {"encoder step: padded forward (old)": _timed(padded, arrays),
+            "encoder step: table loop (before)": _timed(table_loop, arrays),
+            "encoder step: project embed": _timed(lambda c: embed(model, [c]), arrays)}
 
 
 def _timed(call, inputs) -> tuple[float, float, float]:
@@ -189,9 +244,9 @@ def _timed(call, inputs) -> tuple[float, float, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quality", action="store_true", help="AUROC and parity, not speed")
-    parser.add_argument("--sequences", type=int, default=3000)
-    parser.add_argument("--epochs", type=int, default=5)
-    parser.add_argument("--d-model", type=int, default=64)
+    parser.add_argument("--sequences", type=int, default=2000)
+    parser.add_argument("--epochs", type=int, default=2)
+    parser.add_argument("--d-model", type=int, default=128)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--calls", type=int, default=300, help="single-sequence calls timed")
     parser.add_argument("--threads", type=int, default=2, help="BLAS/OpenMP threads")

@@ -30,6 +30,7 @@ from torch import nn
 
 from motion_assets.core.encoder.length_batches import bucket_batches, to_tokens, truncate
 from motion_assets.core.encoder.model import SequenceEncoder
+from motion_assets.core.encoder.threads import use_torch_threads
 from motion_assets.core.encoder.training import autocast
 
 TABLE_KERNEL_WORK = 2**19  # rows x hidden^2 from which the token-table kernel is faster
@@ -57,6 +58,7 @@ def embed(
     for codes in sequences:
         if len(codes) and (codes.min() < 0 or codes.max() >= config.codebook_size):
             raise ValueError(f"code ids must lie in [0, {config.codebook_size})")
+    use_torch_threads(config.train.num_threads)
     model.eval()
     device = next(model.parameters()).device
     lengths = np.array([len(s) for s in sequences])

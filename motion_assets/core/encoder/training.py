@@ -24,6 +24,7 @@ from motion_assets.core.encoder.length_batches import (
 )
 from motion_assets.core.encoder.model import SequenceEncoder
 from motion_assets.core.encoder.objectives import objective_loss
+from motion_assets.core.encoder.threads import use_torch_threads
 from motion_assets.core.sequences.fsq import USUAL_LEVELS
 
 
@@ -82,8 +83,7 @@ def train_encoder(
 ) -> TrainingResult:
     """Train on flat code arrays (ids in ``[0, codebook_size)``); best weights are restored."""
     t = config.train
-    if t.num_threads:
-        torch.set_num_threads(t.num_threads)
+    use_torch_threads(t.num_threads)
     config = resolve_config(config, sequences)
     sequences, truncated = truncate(sequences, config.sequence.max_len)
     device = resolve_device(t.device)
