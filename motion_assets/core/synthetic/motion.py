@@ -56,6 +56,20 @@ def random_view(spec: SyntheticSpec, rng: np.random.Generator) -> View:
     return View(rotation, rng.normal(0, spec.video_drift, m))
 
 
+@dataclass(frozen=True)
+class Subject:
+    """Who performs a video, and where the sensor sits: nuisance the action does not change.
+
+    ``tempo`` and ``amplitude`` scale every bout; ``mirrored``: the other limb (the latent
+    reflected); ``placement``: which sensor placement (-1 = none), an offset of the latent.
+    """
+
+    tempo: float = 1.0
+    amplitude: float = 1.0
+    mirrored: bool = False
+    placement: int = -1
+
+
 @dataclass(frozen=True, eq=False)
 class Segment:
     """A segment as the streaming segmenter cuts it."""
@@ -75,13 +89,13 @@ class Video:
     segments: list[Segment]
 
 
-def _bout_latent(actions, bout_action, bout_starts, n_frames, spec, rng) -> np.ndarray:
+def _bout_latent(actions, bout_action, bout_starts, n_frames, spec, rng, subject) -> np.ndarray:
     """The clean latent of every frame: each bout plays its action from its start frame."""
     frame_bout = np.searchsorted(bout_starts, np.arange(n_frames), side="right") - 1
     frame_action = bout_action[frame_bout]
     n_bouts = len(bout_action)
-    speed = np.exp(rng.normal(0, spec.speed_jitter, n_bouts))
-    amplitude = np.exp(rng.normal(0, spec.amplitude_jitter, n_bouts))
+    speed = subject.tempo * np.exp(rng.normal(0, spec.speed_jitter, n_bouts))
+    amplitude = subject.amplitude * np.exp(rng.normal(0, spec.amplitude_jitter, n_bouts))
     start_phase = rng.uniform(0, spec.start_phase_max, n_bouts)
     latent = np.empty((n_frames, spec.latent_dim))
     elapsed = np.arange(n_frames) - bout_starts[frame_bout]
@@ -127,8 +141,10 @@ def simulate_video(
     view: View,
     spec: SyntheticSpec,
     rng: np.random.Generator,
+    subject: Subject = Subject(),
 ) -> Video:
-    """A video of ``n_segments`` bouts drawn from ``actions`` with ``probabilities``."""
+    """A video of ``n_segments`` bouts drawn from ``actions`` with ``probabilities``, performed
+    by ``subject`` (``view`` already holds its mirroring and placement)."""
     bout_action = rng.choice(len(actions), size=n_segments, p=probabilities)
     own_windows = rng.integers(spec.min_windows, spec.max_windows + 1, n_segments)
     gaps = rng.integers(1, 4, n_segments)  # transition windows between bouts
@@ -140,7 +156,7 @@ def simulate_video(
     bout_starts = first_window * tokenizer.stride
     bout_starts[0] = 0
 
-    latent = _bout_latent(actions, bout_action, bout_starts, n_frames, spec, rng)
+    latent = _bout_latent(actions, bout_action, bout_starts, n_frames, spec, rng, subject)
     noise = _smooth(rng.normal(0, 1, latent.shape), SMOOTHING_FRAMES)
     noise *= spec.latent_noise / max(noise.std(), 1e-9)
     latent = view.apply(_smooth(latent, SMOOTHING_FRAMES) + noise)

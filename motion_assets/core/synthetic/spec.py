@@ -107,6 +107,14 @@ class SyntheticSpec:
     velocity_weight: float = 1.5  # how much a code sees motion direction, not just the pose
     action_imbalance: float = 1.0  # 0 = uniform action frequencies, larger = more skewed
 
+    # Nuisance factors: the same action, other codes (recorded per video in the ground truth).
+    # All 0 by default (the same bytes as before they existed); SyntheticSpec.hard() sets them.
+    mirror_share: float = 0.0  # share of subjects performing with the other limb (latent mirrored)
+    subject_tempo: float = 0.0  # log-normal sigma of a subject's speed, on top of per-segment jitter
+    subject_amplitude: float = 0.0  # log-normal sigma of a subject's amplitude
+    placements: int = 0  # sensor placements; each video draws one (0 = none)
+    placement_offset: float = 0.0  # size of each placement's fixed offset of the latent
+
     # Unknown action: absent from the first part of the timeline and from the labelled set.
     unknown_from: float = 0.6  # share of videos (by timestamp) before it first appears
     unknown_share: float = 0.25  # share of segments in those later videos
@@ -127,6 +135,10 @@ class SyntheticSpec:
             raise ValueError(
                 f"need 1 <= min_windows <= max_windows, got {self.min_windows}, {self.max_windows}"
             )
+        if not 0.0 <= self.mirror_share <= 1.0:
+            raise ValueError(f"mirror_share must lie in [0, 1], got {self.mirror_share}")
+        if self.placements < 0:
+            raise ValueError(f"placements must be >= 0, got {self.placements}")
         names = [v.name for v in self.variants]
         if len(set(names)) != len(names):
             raise ValueError(f"variant names must be unique, got {names}")
@@ -161,6 +173,25 @@ class SyntheticSpec:
                 ),
                 VariantSpec(OFFLINE_VARIANT, kind="offline", n_videos=4),
             ),
+        )
+
+    @classmethod
+    def hard(cls, seed: int = 0, variants: tuple[VariantSpec, ...] | None = None) -> SyntheticSpec:
+        """Real-data trouble on top of the defaults: half the subjects mirrored (other limb),
+        each subject's own tempo and amplitude, three sensor placements with their own latent
+        offset, and segment edges off by a window more often. What the quality benchmark uses."""
+        return cls(
+            seed=seed,
+            variants=variants or (
+                VariantSpec(MAIN_VARIANT, n_videos=60, segments_per_video=50, labelled=400,
+                            incoming_videos=10, incoming_segments_per_video=20),
+            ),
+            mirror_share=0.5,
+            subject_tempo=0.25,
+            subject_amplitude=0.25,
+            placements=3,
+            placement_offset=0.5,
+            boundary_jitter=0.5,
         )
 
     @classmethod

@@ -7,7 +7,9 @@
 
 Ground truth lives beside the input folders, never inside them. Each CSV row is one sequence
 (a file, or a line of a .jsonl file): relative_path (within the variant folder), line, video,
-action, raw_label, is_unknown, is_bad, bad_kind, expected_reason, duplicate_of, recorded_at.
+action, raw_label, is_unknown, is_bad, bad_kind, expected_reason, duplicate_of, recorded_at,
+and the video's nuisance factors: mirrored, subject_tempo, subject_amplitude, placement
+(-1 = none; offline clips leave them empty).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from .world import Recording, World, build_world, record_clip, record_videos, st
 
 PLACEHOLDER_MP4 = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom"
 TREES = ("inference", "labelled", "incoming")
+NUISANCE_COLUMNS = ("mirrored", "subject_tempo", "subject_amplitude", "placement")
 
 
 @dataclass(frozen=True)
@@ -101,6 +104,7 @@ class _Writer:
             "expected_reason",
             "duplicate_of",
             "recorded_at",
+            *NUISANCE_COLUMNS,
         ]
         table = pd.DataFrame(self.rows, columns=columns)
         table["line"] = table["line"].astype("Int32")
@@ -116,6 +120,10 @@ def _truth(recording: Recording, action: str, spec: SyntheticSpec, **more) -> di
         "is_unknown": action == spec.unknown_action,
         "duplicate_of": None,
         "recorded_at": recording.recorded_at.isoformat(),
+        "mirrored": recording.subject.mirrored,
+        "subject_tempo": round(recording.subject.tempo, 4),
+        "subject_amplitude": round(recording.subject.amplitude, 4),
+        "placement": recording.subject.placement,
         **more,
     }
 

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import math
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import numpy as np
 
 from .actions import ActionPath, ActionRelation, build_actions
-from .motion import Video, View, plane_rotation, random_view, simulate_video
+from .motion import Subject, Video, View, plane_rotation, random_view, simulate_video
 from .spec import SyntheticSpec, VariantSpec
 from .tokenizer import Tokenizer
 
@@ -53,6 +53,17 @@ class World:
             else:
                 merge[f"videos_{action.name}"] = action.name
         return merge
+
+    def subject_view(self, subject: Subject) -> View:
+        """Mirroring (a reflection of the latent: the other limb) then the placement offset."""
+        spec, m = self.spec, self.spec.latent_dim
+        rng = stream_rng(spec, "nuisance")  # its own stream: the defaults keep their bytes
+        axis = rng.normal(size=m)
+        axis /= np.linalg.norm(axis)
+        offsets = rng.normal(0, spec.placement_offset, (max(spec.placements, 1), m))
+        rotation = np.eye(m) - 2 * np.outer(axis, axis) if subject.mirrored else np.eye(m)
+        offset = offsets[subject.placement] if subject.placement >= 0 else np.zeros(m)
+        return View(rotation, offset)
 
     def camera_view(self, camera: int) -> View:
         """Camera 1 is the reference; every other camera sees the latent rotated."""
@@ -119,6 +130,18 @@ class Recording:
     name: str
     recorded_at: datetime
     video: Video
+    subject: Subject = field(default_factory=Subject)
+
+
+def _subject(spec: SyntheticSpec, rng: np.random.Generator) -> Subject:
+    """A video's performer and sensor placement (its own random stream, see record_videos)."""
+    tempo, amplitude = np.exp(rng.normal(0, [spec.subject_tempo, spec.subject_amplitude]))
+    return Subject(
+        tempo=float(tempo),
+        amplitude=float(amplitude),
+        mirrored=bool(rng.random() < spec.mirror_share),
+        placement=int(rng.integers(spec.placements)) if spec.placements else -1,
+    )
 
 
 def _action_mix(world: World, unknown_share: float) -> tuple[list[ActionPath], np.ndarray]:
@@ -153,6 +176,8 @@ def record_videos(
         first_slot = 0
     unknown_from = math.ceil(spec.unknown_from * n_videos)
     camera_view = world.camera_view(variant.camera)
+    # nuisance draws have their own stream, so all-zero knobs leave every other draw as it was
+    subject_rng = stream_rng(spec, variant.name, "subjects" + ("-incoming" if incoming else ""))
     recordings = []
     for i in range(n_videos):
         slot = first_slot + i
@@ -165,11 +190,14 @@ def record_videos(
             share = spec.unknown_share if i >= unknown_from else 0.0
         actions, probabilities = _action_mix(world, share)
         view = camera_view.then(random_view(spec, rng))
+        subject = _subject(spec, subject_rng)
+        if subject != Subject():
+            view = world.subject_view(subject).then(view)
         video = simulate_video(
-            actions, probabilities, per_video, world.stream_tokenizer, view, spec, rng
+            actions, probabilities, per_video, world.stream_tokenizer, view, spec, rng, subject
         )
         name = f"D{variant.camera:02d}_{recorded_at:%Y%m%d%H%M%S}"
-        recordings.append(Recording(name, recorded_at, video))
+        recordings.append(Recording(name, recorded_at, video, subject))
     return recordings
 
 

@@ -202,3 +202,28 @@ def test_gate_gaps_and_segment_lengths_vary():
     gaps = [np.diff(w).max() > 1 for w in table["window_indices"] if len(w) > 1]
     assert 0 < np.mean(gaps) < 0.6
     assert set(table["window_count"]) >= {2, 3, 4, 5}
+
+
+@pytest.fixture(scope="module")
+def hard_tree(tmp_path_factory):
+    from motion_assets.core.synthetic import VariantSpec
+
+    variant = VariantSpec(MAIN_VARIANT, n_videos=12, segments_per_video=10, labelled=20)
+    spec = SyntheticSpec.hard(seed=3, variants=(variant,))
+    return write_tokenizer_output(tmp_path_factory.mktemp("hard"), spec)
+
+
+def test_the_hard_spec_records_each_videos_nuisance_in_the_ground_truth(hard_tree):
+    truth = hard_tree.ground_truth(MAIN_VARIANT)
+    per_video = truth.groupby("video")[["mirrored", "subject_tempo", "placement"]].nunique()
+    assert (per_video == 1).all().all()  # one subject and placement per video
+    videos = truth.drop_duplicates("video")
+    assert set(videos["mirrored"]) == {True, False}
+    assert set(videos["placement"]) <= {0, 1, 2} and videos["placement"].nunique() >= 2
+    assert videos["subject_tempo"].std() > 0.05
+
+
+def test_the_default_spec_carries_no_nuisance(tree):
+    truth = tree.ground_truth(MAIN_VARIANT)
+    assert not truth["mirrored"].any()
+    assert (truth["placement"] == -1).all() and (truth["subject_tempo"] == 1.0).all()
