@@ -1,37 +1,31 @@
-"""Clustering and unknown-detection quality, measured through the same core path the assets use.
+"""Discovery quality on the hard synthetic generator, through the code path the assets use.
 
-Per seed it writes a synthetic tokenizer tree (one stream variant: a few thousand segments,
-a hand-labelled subset, incoming videos with the unknown action), then:
+Per seed it writes a tree of ``SyntheticSpec.hard(seed)`` (nuisance factors in the ground
+truth: mirrored subjects, per-subject tempo and amplitude, sensor placements, jittered
+segment edges; an unseen action), reads it with ``read_sequence_folder`` and then:
 
-  1. reads the variant, the labelled folder and the incoming folder with
-     ``core.ingest.read_sequence_folder`` and joins the ground-truth CSVs;
-  2. drops the training rows whose true action is the unknown one (a real user trained
-     before it appeared) and trains the encoder (``EncoderFeaturizer``) on the unique rest;
-  3. per setting: fits HDBSCAN and the Bayesian GMM with ``make_clusterer``, builds bundles
-     with ``make_scoring_bundle`` + ``calibrated_bundle`` and measures
-       - deployed ARI: ``score_sequences`` on the labelled subset (noise = its own cluster)
-       - best ARI: ``evaluate_on_labels`` (encoder and bag-of-codes TF-IDF x every clusterer)
-       - unknown detection on the incoming files: AUROC of ``unknown_score`` (unknown action
-         vs known actions), the share flagged ``unknown`` for each, and the share of
-         training sequences flagged (the calibration target).
-
-Encoders are cached per (seed, objective, d_model, epochs) in the work folder, so settings
-that only change clustering reuse them.
+  1. drops the training rows of the unseen action (a real user trained before it appeared)
+     and trains the encoder (cached per seed and settings in ``--workdir``);
+  2. builds every deployable featurizer x clusterer (``deployment_candidates``) and lets
+     ``select_deployed_model`` pick one on held-out folds of the labelled subset, as the
+     scoring_bundle asset does;
+  3. measures every candidate's ARI on the training clips *outside* the labelled subset
+     (their ground truth is never used by any choice), and the deployed one's;
+  4. builds the deployed bundle with each set of unknown-detector voices, calibrates it to
+     flag 5 % of training and scores the incoming files: AUROC of ``unknown_score`` (unseen
+     action vs known actions) and the share flagged unknown for each.
 
 Usage:
-  python benchmarks/quality_benchmark.py --quick            # seeds 0 and 2, ~10 min
-  python benchmarks/quality_benchmark.py --seeds 0 1 2 --settings before default
-  python benchmarks/quality_benchmark.py --list             # the named settings
-Prints one table per setting (rows = seeds, plus the mean); no assertions.
+  python benchmarks/quality_benchmark.py --workdir DIR            # seeds 0 1 2
+  python benchmarks/quality_benchmark.py --seeds 0 --videos 30    # quicker look
+Prints mean ± sd over seeds per setting; no assertions.
 """
 
 from __future__ import annotations
 
 import argparse
-import copy
 import io
 import os
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -40,61 +34,31 @@ for _name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_name, "1")
 
 TARGET_SHARE = 0.05
-
-# Named settings: overrides of the clustering config file (ClusteringPipelineConfig keys)
-# and of the calibration. "before" are the defaults this benchmark replaced.
-BEFORE = {
-    "preprocessing": {"lstm_feature": {
-        "pca": {"enabled": True, "max_components": 16, "explained_variance": 0.95,
-                "min_components": 4},
-        "novelty": {"enabled": False}}},
-    "clustering": {
-        "hdbscan": {"min_cluster_size": 15, "min_samples": 5, "cluster_selection_method": "eom",
-                    "min_cluster_size_grid": [], "probability_threshold": 0.3},
-        "bayes_gmm": {"n_components": 20, "weight_concentration_prior": None,
-                      "full_covariance_budget": 5e6, "probability_threshold": 0.5}},
-    "_calibration": {"noise_is_unknown": True, "novelty_weight": 0.0},
-    "_unknown_score": "outlier",
-}
-SETTINGS: dict[str, dict] = {
-    "before": BEFORE,
-    "default": {},  # the code's current defaults
-    "gmm_bic": {"_ignore_label_count": True},  # n_components 0 without labels: BIC
-}
-
-
-def _deep_merge(base: dict, extra: dict) -> dict:
-    out = copy.deepcopy(base)
-    for key, value in extra.items():
-        if isinstance(value, dict) and isinstance(out.get(key), dict):
-            out[key] = _deep_merge(out[key], value)
-        else:
-            out[key] = copy.deepcopy(value)
-    return out
+BASELINES = ("bag_of_codes_tfidf", "code_ngram12_tfidf", "fsq_digit_stats")
+OLD_CLUSTERERS = ("hdbscan", "bayes_gmm", "kmeans")
+VOICE_SETS = (("novelty",), ("surprisal",), ("density",), ("novelty", "surprisal"),
+              ("novelty", "density"), ("novelty", "surprisal", "density"))
 
 
 # ----------------------------------------------------------------------------- data
 
 
-def tree_spec(seed: int, quick: bool):
-    from motion_assets.core.synthetic import MAIN_VARIANT, SyntheticSpec, VariantSpec
-
-    videos = 50 if quick else 70
-    variant = VariantSpec(MAIN_VARIANT, n_videos=videos, segments_per_video=50, labelled=400,
-                          incoming_videos=10, incoming_segments_per_video=20)
-    return SyntheticSpec(seed=seed, variants=(variant,))
-
-
-def load_seed(seed: int, quick: bool, workdir: Path) -> dict:
+def load_seed(seed: int, videos: int, workdir: Path) -> dict:
     """Tables of one seed: training (known only, unique), labelled, incoming, with truth."""
-
     from motion_assets.core.sequences.ingest import read_sequence_folder
     from motion_assets.core.sequences.reader import CodebookSettings
     from motion_assets.core.sequences.table import unique_sequences
-    from motion_assets.core.synthetic import MAIN_VARIANT, write_tokenizer_output
+    from motion_assets.core.synthetic import (
+        MAIN_VARIANT,
+        SyntheticSpec,
+        VariantSpec,
+        write_tokenizer_output,
+    )
 
-    spec = tree_spec(seed, quick)
-    root = workdir / f"tree_seed{seed}_{'quick' if quick else 'full'}"
+    variant = VariantSpec(MAIN_VARIANT, n_videos=videos, segments_per_video=50, labelled=400,
+                          incoming_videos=10, incoming_segments_per_video=20)
+    spec = SyntheticSpec.hard(seed, variants=(variant,))
+    root = workdir / f"hard_seed{seed}_v{videos}"
     tree = write_tokenizer_output(root, spec)
     settings = CodebookSettings(variant=MAIN_VARIANT, default_size=2048)
     tables = {}
@@ -104,7 +68,7 @@ def load_seed(seed: int, quick: bool, workdir: Path) -> dict:
         table = read_sequence_folder(str(base / MAIN_VARIANT), settings, workers=1,
                                      **options).sequences.to_pandas()
         truth = tree.ground_truth(MAIN_VARIANT, name)[["relative_path", "line", "action",
-                                                        "is_unknown"]]
+                                                        "is_unknown", "mirrored", "placement"]]
         table["_line"] = table["line"].fillna(-1).astype(int)
         truth = truth.assign(_line=truth["line"].fillna(-1).astype(int)).drop(columns="line")
         table = table.merge(truth, on=["relative_path", "_line"], how="left", validate="m:1")
@@ -112,18 +76,18 @@ def load_seed(seed: int, quick: bool, workdir: Path) -> dict:
             raise RuntimeError(f"{name}: {int(table['action'].isna().sum())} rows without truth")
         tables[name] = table.drop(columns="_line")
     inference = tables["inference"]
-    training = unique_sequences(inference[~inference["is_unknown"].astype(bool)])
-    return {
-        "spec": spec,
-        "training": training.reset_index(drop=True),
-        "training_unknown_dropped": int(inference["is_unknown"].astype(bool).sum()),
-        "labelled": tables["labelled"].reset_index(drop=True),
-        "incoming": tables["incoming"].reset_index(drop=True),
-    }
+    training = unique_sequences(inference[~inference["is_unknown"].astype(bool)]).reset_index(drop=True)
+    labelled = tables["labelled"].reset_index(drop=True)
+    labelled["label"] = labelled["label"].map(tree.merge_map()).fillna(labelled["label"])
+    # a labelled file is a copy of <video>/code_indices/<name> named <video>_<name>
+    labelled_names = set(labelled["relative_path"].str.rsplit("/", n=1).str[-1])
+    training_names = training["video"] + "_" + training["relative_path"].str.rsplit("/", n=1).str[-1]
+    return {"training": training, "labelled": labelled, "incoming": tables["incoming"],
+            "outside": ~training_names.isin(labelled_names).to_numpy()}
 
 
 def encoder_for(data: dict, seed: int, args, workdir: Path):
-    """A trained EncoderFeaturizer, cached on disk per seed and encoder settings."""
+    """A trained encoder, cached on disk per seed, size and encoder settings."""
     import torch
 
     from motion_assets.core.encoder.checkpoint import load_encoder, save_encoder
@@ -136,166 +100,158 @@ def encoder_for(data: dict, seed: int, args, workdir: Path):
                  "train": {"device": "cpu", "num_threads": 1}}
     if args.objective:
         overrides["objective"] = {"task": args.objective}
-    if args.d_model:
-        overrides["model"] = {"d_model": args.d_model}
-    if args.epochs:
-        overrides["train"]["epochs"] = args.epochs
     config = SequenceEmbedConfig.from_dict(overrides)
-    key = (f"encoder_seed{seed}_{'quick' if args.quick else 'full'}_{config.objective.task}"
-           f"_d{config.model.d_model}_e{config.train.epochs}.pt")
-    path = workdir / key
+    path = workdir / f"encoder_hard_seed{seed}_v{args.videos}_{config.objective.task}.pt"
     if path.exists():
-        return EncoderFeaturizer.from_model(load_encoder(str(path), device="cpu")), None
+        return load_encoder(str(path), device="cpu"), None
     started = time.perf_counter()
     featurizer = EncoderFeaturizer(config).fit(training)
     seconds = time.perf_counter() - started
     buffer = io.BytesIO()
     save_encoder(featurizer.model_, buffer)
     path.write_bytes(buffer.getvalue())
-    return featurizer, seconds
+    return featurizer.model_, seconds
 
 
 # ----------------------------------------------------------------------------- measuring
 
 
-def measure(data: dict, featurizer, setting: dict, with_best: bool = True) -> dict:
-    import numpy as np
+def measure(data: dict, encoder) -> dict:
     from sklearn.metrics import adjusted_rand_score, roc_auc_score
 
-    from motion_assets.core.clustering.config import ClusteringPipelineConfig
-    from motion_assets.core.clustering.pipeline import gmm_config_for_labels, make_clusterer
-    from motion_assets.core.evaluation.labels import evaluate_on_labels
-    from motion_assets.core.features.featurizers import BagOfCodesTfidf, table_levels
-    from motion_assets.core.scoring.bundle import DEFAULT_UNKNOWN_SCORE, make_scoring_bundle
+    from motion_assets.core.features.featurizers import table_levels
+    from motion_assets.core.scoring.bundle import make_scoring_bundle
     from motion_assets.core.scoring.calibration import calibrated_bundle
+    from motion_assets.core.scoring.deployment_candidates import deployment_candidates
+    from motion_assets.core.scoring.model_selection import select_deployed_model
     from motion_assets.core.scoring.score import score_sequences
-    from motion_assets.core.scoring.unknown import UNKNOWN_SCORES
+    from motion_assets.core.scoring.unknown_detector import UnknownDetector
+    from motion_assets.core.sequences.overlap import featurizer_sequences
 
-    calibration = setting.get("_calibration", {})
-    unknown_score = setting.get("_unknown_score", DEFAULT_UNKNOWN_SCORE)
-    config = ClusteringPipelineConfig.from_dict(
-        {k: v for k, v in setting.items() if not k.startswith("_")})
     training, labelled, incoming = data["training"], data["labelled"], data["incoming"]
-    features = featurizer.transform(training)
-    truth_labels = labelled["action"].to_numpy(dtype=object)
+    outside = data["outside"]
+    truth = training["action"].to_numpy(dtype=object)
+    started = time.perf_counter()
+    candidates = deployment_candidates(training, encoder, labelled=labelled)
+    selection = select_deployed_model(candidates, training, labelled)
+    row: dict = {"selection_s": time.perf_counter() - started, "chosen": selection.method}
+    held_out = selection.table.set_index("method")["held_out_ari"]
+    for method, (featurizer, pipeline) in selection.fitted.items():
+        clusters = pipeline.assign(featurizer.transform(training[outside])).cluster
+        row[f"ari[{method}]"] = adjusted_rand_score(truth[outside], clusters)
+        row[f"held[{method}]"] = float(held_out[method])
+    row["deployed_ari"] = row[f"ari[{selection.method}]"]
+
+    started = time.perf_counter()
+    detector = UnknownDetector(voices=("novelty", "surprisal", "density"),
+                               density_components=max(selection.pipeline.n_clusters_, 2)).fit(
+        encoder, featurizer_sequences(training))
+    row["detector_fit_s"] = time.perf_counter() - started
     is_unknown = incoming["is_unknown"].astype(bool).to_numpy()
-    row: dict = {}
-    for kind, short in (("hdbscan", "hdb"), ("bayes_gmm", "gmm")):
-        started = time.perf_counter()
-        settings = getattr(config.clustering, kind)
-        if kind == "bayes_gmm" and not setting.get("_ignore_label_count"):
-            settings = gmm_config_for_labels(settings, len(set(truth_labels)))  # as the asset does
-        pipeline = make_clusterer(kind, settings, config.preprocessing.lstm_feature).fit(features)
-        row[f"{short}_fit_s"] = time.perf_counter() - started
+    for voices in VOICE_SETS:
+        name = "+".join(voices)
         bundle = make_scoring_bundle(
-            featurizer, pipeline, variant="synthetic",
+            selection.featurizer, selection.pipeline, variant="synthetic",
             codebook_size=int(training["codebook_size"].max()),
             codebook_levels=table_levels(training),
             codes_per_window=int(training["codes_per_window"].mode().iloc[0]),
-            training_rows=len(training), unknown_score=unknown_score)
-        bundle = calibrated_bundle(bundle, training, TARGET_SHARE, **calibration)
-        fit_scores = score_sequences(bundle, training)
-        labels = pipeline.labels_
-        agree = fit_scores["cluster"].to_numpy() == labels
-        row[f"{short}_parity"] = float(agree[labels >= 0].mean()) if (labels >= 0).any() else 1.0
-        row[f"{short}_k"] = int(pipeline.n_clusters_)
-        row[f"{short}_train_noise"] = float((labels < 0).mean())
-        row[f"{short}_pca_dims"] = int(pipeline.preprocessor.n_components_)
-        scored = score_sequences(bundle, labelled)
-        row[f"{short}_ari"] = adjusted_rand_score(truth_labels, scored["cluster"].to_numpy())
-        row[f"{short}_lab_noise"] = float(scored["is_noise"].mean())
+            training_rows=len(training), encoder=encoder,
+            unknown_detector=detector.with_voices(voices), selection=selection.record())
+        bundle = calibrated_bundle(bundle, training, TARGET_SHARE)
         new = score_sequences(bundle, incoming)
-        row[f"{short}_train_flag"] = float(fit_scores["unknown"].mean())
-        row[f"{short}_flag_unk"] = float(new["unknown"][is_unknown].mean())
-        row[f"{short}_flag_known"] = float(new["unknown"][~is_unknown].mean())
-        row[f"{short}_auroc"] = roc_auc_score(is_unknown, new["unknown_score"])
-        parts = [new[c].to_numpy() for c in ("probability", "soft_probability", "outlier_score",
-                                             "is_noise", "novelty")]
-        for name, score in UNKNOWN_SCORES.items():
-            values = np.nan_to_num(score(*parts), nan=0.0)
-            row[f"{short}_auroc[{name}]"] = roc_auc_score(is_unknown, values)
-        t = bundle.thresholds
-        row[f"{short}_thr_p"], row[f"{short}_thr_nov"] = t.probability, t.novelty
-    if with_best:
-        matrices = {featurizer.name: featurizer.transform(labelled),
-                    "bag_of_codes_tfidf": BagOfCodesTfidf().fit(training).transform(labelled)}
-        board = evaluate_on_labels(matrices, truth_labels, config).leaderboard
-        # as the labelled leaderboard asset does: the deployed models compete too
-        candidates = {str(m): float(a) for m, a in zip(board["method"], board["ari"])}
-        candidates.update({"deployed/hdbscan": row["hdb_ari"], "deployed/bayes_gmm": row["gmm_ari"]})
-        row["best_method"] = max(candidates, key=candidates.get)
-        row["best_ari"] = candidates[row["best_method"]]
+        row[f"auroc[{name}]"] = roc_auc_score(is_unknown, new["unknown_score"])
+        row[f"flag_unseen[{name}]"] = float(new["unknown"][is_unknown].mean())
+        row[f"flag_known[{name}]"] = float(new["unknown"][~is_unknown].mean())
+        row[f"gap[{name}]"] = row[f"flag_unseen[{name}]"] - row[f"flag_known[{name}]"]
     return row
 
 
-SHOWN = [("hdb_ari", "HDB ARI"), ("gmm_ari", "GMM ARI"), ("best_ari", "best ARI"),
-         ("hdb_k", "HDB k"), ("hdb_lab_noise", "HDB noise"), ("gmm_k", "GMM k"),
-         ("hdb_auroc", "HDB AUROC"), ("hdb_flag_unk", "HDB flag unk"),
-         ("hdb_flag_known", "HDB flag known"), ("hdb_train_flag", "HDB flag train"),
-         ("gmm_auroc", "GMM AUROC"), ("gmm_flag_unk", "GMM flag unk"),
-         ("gmm_flag_known", "GMM flag known"), ("gmm_train_flag", "GMM flag train"),
-         ("hdb_parity", "HDB parity"), ("gmm_parity", "GMM parity")]
+# ----------------------------------------------------------------------------- reporting
 
 
-def print_table(name: str, rows: dict[int, dict], verbose: bool) -> None:
+def _mean_sd(values) -> str:
+    import numpy as np
+
+    values = np.asarray(values, dtype=float)
+    return f"{values.mean():.3f} ± {values.std(ddof=1) if len(values) > 1 else 0.0:.3f}"
+
+
+def report(rows: dict[int, dict]) -> None:
     import pandas as pd
 
     frame = pd.DataFrame.from_dict(rows, orient="index")
-    frame.index.name = "seed"
-    shown = [c for c, _ in SHOWN if c in frame]
-    table = frame[shown].rename(columns=dict(SHOWN))
-    numeric = table.select_dtypes("number")
-    table = table.astype({c: float for c in numeric.columns})
-    table.loc["mean"] = numeric.mean()
-    print(f"\n=== {name}")
-    print(table.round(3).to_string())
-    if "best_method" in frame:
-        print("best methods:", ", ".join(f"{s}: {m}" for s, m in frame["best_method"].items()))
-    if verbose:
-        extra = [c for c in frame if "[" in c or c.endswith(("_fit_s", "_thr_p", "_thr_nov"))]
-        print(frame[extra].T.round(3).to_string())
+    methods = sorted({c[4:-1] for c in frame if c.startswith("ari[")})
+    board = pd.DataFrame({
+        "method": methods,
+        "outside_ari": [_mean_sd(frame[f"ari[{m}]"]) for m in methods],
+        "held_out_ari": [_mean_sd(frame[f"held[{m}]"]) for m in methods],
+        "_mean": [frame[f"ari[{m}]"].mean() for m in methods],
+    }).sort_values("_mean", ascending=False)
+    print("\n=== every candidate: ARI on clips outside the labelled subset, and on held-out labels"
+          " (mean ± sd over seeds)")
+    print(board.drop(columns="_mean").to_string(index=False))
+
+    def best_of(featurizers, clusterers):
+        pool = [m for m in methods if m.split("/")[0] in featurizers
+                and m.split("/")[1] in clusterers]
+        best = max(pool, key=lambda m: frame[f"ari[{m}]"].mean())
+        return best, _mean_sd(frame[f"ari[{best}]"]), frame[f"ari[{best}]"].mean()
+
+    baseline, baseline_text, baseline_mean = best_of(BASELINES, OLD_CLUSTERERS)
+    any_baseline, any_text, _ = best_of(BASELINES, ("hdbscan", "bayes_gmm", "kmeans", "spectral"))
+    encoder_gmm = next(m for m in methods if m.startswith("encoder_") and m.endswith("/bayes_gmm")
+                       and "label_guided" not in m)
+    deployed = frame["deployed_ari"]
+    print("\n=== deployed (chosen on held-out labels) vs baselines, ARI outside the labelled subset")
+    print(f"deployed by evidence           {_mean_sd(deployed)}  "
+          f"(chosen: {', '.join(f'seed {s}: {m}' for s, m in frame['chosen'].items())})")
+    print(f"previous default ({encoder_gmm})  {_mean_sd(frame[f'ari[{encoder_gmm}]'])}")
+    print(f"best baseline featurizer       {baseline_text}  ({baseline}, picked with hindsight)")
+    print(f"best baseline, any clusterer   {any_text}  ({any_baseline})")
+    print(f"deployed - best baseline       {deployed.mean() - baseline_mean:+.3f}")
+
+    print("\n=== unknown detection on incoming files (deployed bundle, calibrated to flag "
+          f"{TARGET_SHARE:.0%} of training)")
+    voice_rows = []
+    for voices in VOICE_SETS:
+        name = "+".join(voices)
+        voice_rows.append({"voices": name, "auroc": _mean_sd(frame[f"auroc[{name}]"]),
+                           "flagged unseen": _mean_sd(frame[f"flag_unseen[{name}]"]),
+                           "flagged known": _mean_sd(frame[f"flag_known[{name}]"]),
+                           "unseen - known": _mean_sd(frame[f"gap[{name}]"])})
+    print(pd.DataFrame(voice_rows).to_string(index=False))
+    timing = [c for c in ("encoder_s", "encoder_s_per_10k", "selection_s", "detector_fit_s")
+              if c in frame]
+    print("\n=== seconds (machine shared with other work)")
+    print(frame[timing].astype(float).round(1).to_string())
 
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="seeds 0 and 2, smaller trees")
-    parser.add_argument("--seeds", type=int, nargs="*")
-    parser.add_argument("--settings", nargs="*", default=["before", "default"])
+    parser.add_argument("--seeds", type=int, nargs="*", default=[0, 1, 2])
+    parser.add_argument("--videos", type=int, default=60, help="videos of 50 segments per seed")
     parser.add_argument("--objective", choices=("ntp", "mlm", "contrastive"))
-    parser.add_argument("--d-model", type=int)
-    parser.add_argument("--epochs", type=int)
     parser.add_argument("--workdir", help="cache folder (trees, encoders); default: a temp dir")
-    parser.add_argument("--no-best", action="store_true", help="skip evaluate_on_labels")
-    parser.add_argument("--verbose", action="store_true", help="every unknown_score's AUROC")
-    parser.add_argument("--list", action="store_true")
     args = parser.parse_args(argv)
-    if args.list:
-        for name, setting in SETTINGS.items():
-            print(name, setting)
-        return
-    seeds = args.seeds or ([0, 2] if args.quick else [0, 1, 2])
-    unknown = [s for s in args.settings if s not in SETTINGS]
-    if unknown:
-        sys.exit(f"unknown setting(s) {unknown}; see --list")
     with tempfile.TemporaryDirectory() as scratch:
         workdir = Path(args.workdir or scratch)
         workdir.mkdir(parents=True, exist_ok=True)
-        results: dict[str, dict[int, dict]] = {name: {} for name in args.settings}
-        for seed in seeds:
+        rows: dict[int, dict] = {}
+        for seed in args.seeds:
             started = time.perf_counter()
-            data = load_seed(seed, args.quick, workdir)
-            featurizer, train_s = encoder_for(data, seed, args, workdir)
-            print(f"seed {seed}: training {len(data['training'])} (unknown rows dropped: "
-                  f"{data['training_unknown_dropped']}), labelled {len(data['labelled'])}, "
-                  f"incoming {len(data['incoming'])} ({int(data['incoming']['is_unknown'].sum())}"
-                  f" unknown); encoder {'cached' if train_s is None else f'{train_s:.0f} s'}",
-                  flush=True)
-            for name in args.settings:
-                results[name][seed] = measure(data, featurizer, SETTINGS[name],
-                                              with_best=not args.no_best)
-            print(f"seed {seed} done in {time.perf_counter() - started:.0f} s", flush=True)
-        for name in args.settings:
-            print_table(name, results[name], args.verbose)
+            data = load_seed(seed, args.videos, workdir)
+            encoder, train_s = encoder_for(data, seed, args, workdir)
+            n = len(data["training"])
+            print(f"seed {seed}: training {n}, labelled {len(data['labelled'])}, outside the "
+                  f"labelled subset {int(data['outside'].sum())}, incoming {len(data['incoming'])}"
+                  f" ({int(data['incoming']['is_unknown'].sum())} unseen); encoder "
+                  f"{'cached' if train_s is None else f'{train_s:.0f} s'}", flush=True)
+            rows[seed] = measure(data, encoder)
+            if train_s is not None:
+                rows[seed].update(encoder_s=train_s, encoder_s_per_10k=train_s * 10_000 / n)
+            print(f"seed {seed} done in {time.perf_counter() - started:.0f} s: deployed "
+                  f"{rows[seed]['chosen']} ARI {rows[seed]['deployed_ari']:.3f}", flush=True)
+        report(rows)
 
 
 if __name__ == "__main__":

@@ -39,6 +39,7 @@ from motion_assets.core.clustering.config import (
 )
 from motion_assets.core.clustering.novelty import KnnNovelty
 from motion_assets.core.clustering.preprocess import Preprocessor
+from motion_assets.core.clustering.spectral import SpectralClusterer, SpectralConfig
 from motion_assets.core.clustering.stable_ids import relabel
 
 __all__ = ["NOISE", "Assignments", "BayesGmmClusterer", "ClusterPipeline", "Clusterer",
@@ -134,15 +135,16 @@ class ClusterPipeline:
                 self.novelty_score(features, reduced))
 
 
-def make_clusterer(kind: str, config: HdbscanConfig | BayesGmmConfig | KMeansConfig | None = None,
+def make_clusterer(kind: str,
+                   config: HdbscanConfig | BayesGmmConfig | KMeansConfig | SpectralConfig | None = None,
                    preprocessing: FeaturePreprocessingConfig | None = None, *,
                    with_novelty: bool = True) -> ClusterPipeline:
-    """``kind`` in {"hdbscan", "bayes_gmm", "kmeans"}; default configs where None.
+    """``kind`` in {"hdbscan", "bayes_gmm", "kmeans", "spectral"}; default configs where None.
 
     ``with_novelty=False`` skips the novelty model, which serves online scoring only (refits
     for the leaderboard or stability would pay its fit for nothing)."""
     kinds = {"hdbscan": HdbscanClusterer, "bayes_gmm": BayesGmmClusterer,
-             "kmeans": KMeansClusterer}
+             "kmeans": KMeansClusterer, "spectral": SpectralClusterer}
     if kind not in kinds:
         raise ValueError(f"unknown clusterer {kind!r}; expected one of {sorted(kinds)}")
     preprocessing = preprocessing or FeaturePreprocessingConfig()

@@ -8,8 +8,10 @@ On disk it is one zip (:func:`bundle_to_bytes`)::
 
     manifest.json     format, settings, provenance, sha256 of every other member
     encoder.pt        the encoder checkpoint (weights + config; loaded with weights_only)
-    featurizer.pkl    a fitted baseline featurizer, pickled (instead of encoder.pt)
+    featurizer.pkl    any other fitted featurizer, pickled; an encoder inside it (a
+                      multi-view or label-guided featurizer) is stored once, as encoder.pt
     pipeline.pkl      the fitted ClusterPipeline, pickled
+    unknown_detector.pkl  the calibrated unknown evidence (core/scoring/unknown_detector.py)
 
 Pickles run code when loaded, so :func:`bundle_from_bytes` checks the sha256 of the whole
 file against the hash the caller recorded *before* it opens anything, and refuses a file
@@ -33,6 +35,7 @@ import numpy as np
 from motion_assets.core.clustering.pipeline import ClusterPipeline
 from motion_assets.core.encoder.checkpoint import load_encoder, save_encoder
 from motion_assets.core.encoder.featurizer import EncoderFeaturizer
+from motion_assets.core.encoder.model import SequenceEncoder
 from motion_assets.core.sequences.reader import CodebookSettings
 
 BUNDLE_FORMAT = "motion_assets.scoring_bundle.v1"
@@ -56,6 +59,7 @@ class Thresholds:
     ``target_unknown_share``/``achieved_unknown_share``: the share of training sequences
     asked to be, and actually, flagged unknown under these thresholds (None when configured).
     ``novelty``: None = the cluster pipeline's configured novelty threshold; 1.0 = never.
+    ``unknown_score``: with an unknown detector, a score above this is unknown (None: unused).
     """
 
     probability: float
@@ -65,6 +69,7 @@ class Thresholds:
     achieved_unknown_share: float | None = None
     novelty: float | None = None
     noise_is_unknown: bool = NOISE_IS_UNKNOWN
+    unknown_score: float | None = None
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.probability <= 1.0:
@@ -96,6 +101,9 @@ class ScoringBundle:
     unknown_score: str = DEFAULT_UNKNOWN_SCORE
     training_cluster_counts: dict[int, int] = field(default_factory=dict)
     provenance: dict[str, Any] = field(default_factory=dict)
+    encoder: SequenceEncoder | None = None  # the trained encoder (the featurizer's, or beside it)
+    unknown_detector: Any = None  # a fitted UnknownDetector, or None: the pipeline's novelty
+    selection: dict[str, Any] = field(default_factory=dict)  # which model, chosen how and why
 
     @property
     def clusterer(self) -> str:
@@ -123,12 +131,22 @@ def make_scoring_bundle(
     training_rows: int,
     thresholds: Thresholds | None = None,
     unknown_score: str = DEFAULT_UNKNOWN_SCORE,
+    encoder: SequenceEncoder | None = None,
+    unknown_detector=None,
+    selection: dict[str, Any] | None = None,
 ) -> ScoringBundle:
-    """A bundle from fitted parts; the threshold defaults to the clusterer's configured one."""
+    """A bundle from fitted parts; the threshold defaults to the clusterer's configured one.
+
+    ``encoder`` defaults to an EncoderFeaturizer's model; an ``unknown_detector`` needs one.
+    """
     if not hasattr(pipeline, "labels_"):
         raise ValueError("the cluster pipeline is not fitted: call pipeline.fit(features) first")
     if isinstance(featurizer, EncoderFeaturizer) and featurizer.model_ is None:
         raise ValueError(f"{featurizer.name} has no trained model: fit it first")
+    if encoder is None and isinstance(featurizer, EncoderFeaturizer):
+        encoder = featurizer.model_
+    if unknown_detector is not None and encoder is None:
+        raise ValueError("an unknown detector needs the trained encoder in the bundle")
     configured = float(pipeline.probability_threshold)
     labels, counts = _unique_counts(pipeline.labels_)
     return ScoringBundle(
@@ -146,6 +164,9 @@ def make_scoring_bundle(
             "created": datetime.now(UTC).isoformat(timespec="seconds"),
             "versions": _versions(),
         },
+        encoder=encoder,
+        unknown_detector=unknown_detector,
+        selection=dict(selection or {}),
     )
 
 
@@ -178,16 +199,21 @@ def bundle_to_bytes(bundle: ScoringBundle) -> bytes:
     """One zip file: manifest.json + encoder.pt (or featurizer.pkl) + pipeline.pkl."""
     parts: dict[str, bytes] = {}
     featurizer = bundle.featurizer
+    encoder = bundle.encoder
     if isinstance(featurizer, EncoderFeaturizer):
-        buffer = io.BytesIO()
-        save_encoder(featurizer.model_, buffer)
-        parts["encoder.pt"] = buffer.getvalue()
+        encoder = featurizer.model_
         featurizer_entry = {"kind": "encoder", "name": featurizer.name,
                             "remove_overlap": featurizer.remove_overlap}
     else:
-        parts["featurizer.pkl"] = pickle.dumps(featurizer, protocol=5)
+        parts["featurizer.pkl"] = _pickle_with_encoder_reference(featurizer, encoder)
         featurizer_entry = {"kind": "pickled", "name": featurizer.name}
+    if encoder is not None:
+        buffer = io.BytesIO()
+        save_encoder(encoder, buffer)
+        parts["encoder.pt"] = buffer.getvalue()
     parts["pipeline.pkl"] = pickle.dumps(bundle.pipeline, protocol=5)
+    if bundle.unknown_detector is not None:
+        parts["unknown_detector.pkl"] = pickle.dumps(bundle.unknown_detector, protocol=5)
     manifest = {
         "format": BUNDLE_FORMAT,
         "variant": bundle.variant,
@@ -198,6 +224,7 @@ def bundle_to_bytes(bundle: ScoringBundle) -> bytes:
         "codebook_size": bundle.codebook_size,
         "codebook_levels": list(bundle.codebook_levels) if bundle.codebook_levels else None,
         "codes_per_window": bundle.codes_per_window,
+        "selection": bundle.selection,
         "training_cluster_counts": {str(k): v for k, v in bundle.training_cluster_counts.items()},
         "provenance": {k: v for k, v in bundle.provenance.items() if k != "part_sha256"},
         "part_sha256": {name: bundle_hash(data) for name, data in parts.items()},
@@ -232,11 +259,13 @@ def bundle_from_bytes(data: bytes, expected_hash: str, device: str = "cpu") -> S
         if bundle_hash(parts[name]) != digest:
             raise ValueError(f"scoring bundle part {name} does not match its manifest hash")
     entry = manifest["featurizer"]
+    model = (load_encoder(io.BytesIO(parts["encoder.pt"]), device=device)
+             if "encoder.pt" in parts else None)
     if entry["kind"] == "encoder":
-        model = load_encoder(io.BytesIO(parts["encoder.pt"]), device=device)
         featurizer = EncoderFeaturizer.from_model(model, remove_overlap=entry["remove_overlap"])
     else:
-        featurizer = pickle.loads(parts["featurizer.pkl"])
+        featurizer = _unpickle_with_encoder(parts["featurizer.pkl"], model)
+    detector = parts.get("unknown_detector.pkl")
     levels = manifest["codebook_levels"]
     return ScoringBundle(
         featurizer=featurizer,
@@ -251,7 +280,43 @@ def bundle_from_bytes(data: bytes, expected_hash: str, device: str = "cpu") -> S
                                  for k, v in manifest["training_cluster_counts"].items()},
         provenance={**manifest["provenance"], "part_sha256": manifest["part_sha256"],
                     "bundle_sha256": actual},
+        encoder=model,
+        unknown_detector=None if detector is None else pickle.loads(detector),
+        selection=manifest.get("selection", {}),
     )
+
+
+_ENCODER_REFERENCE = "encoder.pt"
+
+
+def _pickle_with_encoder_reference(featurizer, encoder: SequenceEncoder | None) -> bytes:
+    """Pickle ``featurizer`` with every SequenceEncoder in it replaced by a reference to the
+    bundle's one encoder.pt (torch modules never go into a pickle)."""
+    out = io.BytesIO()
+    pickler = pickle.Pickler(out, protocol=5)
+
+    def persistent_id(obj):
+        if isinstance(obj, SequenceEncoder):
+            if obj is not encoder:
+                raise ValueError("the featurizer holds an encoder that is not the bundle's")
+            return _ENCODER_REFERENCE
+        return None
+
+    pickler.persistent_id = persistent_id
+    pickler.dump(featurizer)
+    return out.getvalue()
+
+
+def _unpickle_with_encoder(data: bytes, encoder: SequenceEncoder | None):
+    unpickler = pickle.Unpickler(io.BytesIO(data))
+
+    def persistent_load(reference):
+        if reference != _ENCODER_REFERENCE or encoder is None:
+            raise ValueError(f"featurizer.pkl refers to {reference!r}, which the bundle lacks")
+        return encoder
+
+    unpickler.persistent_load = persistent_load
+    return unpickler.load()
 
 
 def _unique_counts(labels) -> tuple[list[int], list[int]]:

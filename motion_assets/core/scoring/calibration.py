@@ -96,6 +96,9 @@ def calibrated_bundle(bundle: ScoringBundle, training_table: pd.DataFrame,
         raise ValueError(f"target_unknown_share must lie in [0, 1), got {target_unknown_share}")
     noise_counts = NOISE_IS_UNKNOWN if noise_is_unknown is None else bool(noise_is_unknown)
     scores = training_scores if training_scores is not None else score_sequences(bundle, training_table)
+    if bundle.unknown_detector is not None:
+        return _with_thresholds(bundle, _detector_thresholds(bundle, scores, target_unknown_share,
+                                                             noise_counts))
     novelty = scores["novelty"].to_numpy()
     probability, novelty_threshold, achieved = calibrate_thresholds(
         scores["probability"].to_numpy(), scores["is_noise"].to_numpy(),
@@ -105,6 +108,24 @@ def calibrated_bundle(bundle: ScoringBundle, training_table: pd.DataFrame,
                             float(target_unknown_share), achieved,
                             novelty=1.0 if novelty_threshold is None else novelty_threshold,
                             noise_is_unknown=noise_counts)
+    return _with_thresholds(bundle, thresholds)
+
+
+def _detector_thresholds(bundle: ScoringBundle, scores: pd.DataFrame, target: float,
+                         noise_is_unknown: bool) -> Thresholds:
+    """With an unknown detector the whole budget goes to its score (the probability ranked
+    the unseen action no better than chance); counted noise comes on top."""
+    values = scores["unknown_score"].to_numpy(dtype=np.float64)
+    limit = float(np.quantile(values, 1.0 - target)) if target > 0 else 1.0
+    rule = Thresholds(0.0, novelty=1.0, noise_is_unknown=noise_is_unknown, unknown_score=limit)
+    achieved = float(unknown_flags(scores["probability"], scores["is_noise"], None, rule,
+                                   unknown_score=values).mean())
+    return Thresholds(0.0, "training_quantile", bundle.thresholds.configured, float(target),
+                      achieved, novelty=1.0, noise_is_unknown=noise_is_unknown,
+                      unknown_score=limit)
+
+
+def _with_thresholds(bundle: ScoringBundle, thresholds: Thresholds) -> ScoringBundle:
     # a new threshold makes a new file: the loaded file's hashes no longer apply
     provenance = {k: v for k, v in bundle.provenance.items()
                   if k not in ("bundle_sha256", "part_sha256")}

@@ -11,12 +11,18 @@ featurizer, runs the fitted cluster pipeline's ``assign`` and returns one row pe
     soft_probability float64 max soft membership (HDBSCAN membership vector; GMM: posterior)
     outlier_score   float64  in [0, 1], higher = more unusual (GLOSH; GMM likelihood rank)
     novelty         float64  in [0, 1], kNN distance to the training embeddings as the share
-                             of training sequences less isolated (core/clustering/novelty.py); NaN
-                             for a pipeline without a novelty model
+                             of training sequences less isolated (core/clustering/novelty.py); in
+                             the encoder's embedding when the bundle has an unknown detector,
+                             else in the clusterer's input; NaN when there is neither
+    surprisal       float64  in [0, 1], the encoder's next-code surprisal as the share of
+                             training sequences less surprising (core/encoder/surprisal.py); NaN
+                             without an unknown detector that uses it
     is_noise        bool     HDBSCAN noise
     unknown         bool     noise (if the thresholds count it), or probability below the
-                             bundle's threshold, or novelty above its novelty threshold
-    unknown_score   float64  in [0, 1], higher = more likely an unknown action (for AUROC)
+                             bundle's threshold, or novelty above its novelty threshold, or (with
+                             an unknown detector) unknown_score above its calibrated threshold
+    unknown_score   float64  in [0, 1], higher = more likely an unknown action (for AUROC): the
+                             unknown detector's combined score when the bundle has one
     bundle_hash     string   sha256 of the bundle file the scores came from
 
 It loads nothing: the caller loads the bundle once (scoring_bundle.bundle_from_bytes).
@@ -30,14 +36,17 @@ import numpy as np
 import pandas as pd
 
 from motion_assets.core.clustering.assignments import NOISE
+from motion_assets.core.encoder.featurizer import EncoderFeaturizer
 from motion_assets.core.features.featurizers import table_levels
 from motion_assets.core.scoring.bundle import ScoringBundle
 from motion_assets.core.scoring.unknown import UNKNOWN_SCORES, unknown_flags
+from motion_assets.core.sequences.overlap import featurizer_sequences
 from motion_assets.core.sequences.reader import content_hash, sequence_record
 from motion_assets.core.sequences.table import CODE_SEQUENCES_SCHEMA
 
 SCORE_COLUMNS = ("sequence_id", "cluster", "best_cluster", "probability", "soft_probability",
-                 "outlier_score", "novelty", "is_noise", "unknown", "unknown_score", "bundle_hash")
+                 "outlier_score", "novelty", "surprisal", "is_noise", "unknown", "unknown_score",
+                 "bundle_hash")
 BATCH_ROWS = 4096  # rows featurized and assigned at once (bounds memory on big tables)
 
 
@@ -64,7 +73,8 @@ def score_sequences(bundle: ScoringBundle, table: pd.DataFrame, *, bundle_hash: 
 
 _EMPTY = {"cluster": np.zeros(0, np.int64), "best_cluster": np.zeros(0, np.int64),
           "probability": np.zeros(0), "soft_probability": np.zeros(0),
-          "outlier_score": np.zeros(0), "novelty": np.zeros(0), "is_noise": np.zeros(0, bool),
+          "outlier_score": np.zeros(0), "novelty": np.zeros(0), "surprisal": np.zeros(0),
+          "is_noise": np.zeros(0, bool),
           "unknown": np.zeros(0, bool), "unknown_score": np.zeros(0)}
 
 
@@ -77,8 +87,17 @@ def _score_batch(bundle: ScoringBundle, table: pd.DataFrame) -> dict[str, np.nda
         best, soft_max = column_ids[soft.argmax(axis=1)], soft.max(axis=1)
     else:  # a fit that found no cluster: everything is noise
         best, soft_max = np.full(len(table), NOISE, dtype=np.int64), np.zeros(len(table))
-    score = UNKNOWN_SCORES[bundle.unknown_score](
-        assignments.probability, soft_max, assignments.outlier_score, assignments.is_noise, novelty)
+    surprisal = np.full(len(table), np.nan)
+    if bundle.unknown_detector is not None:
+        embeddings = features if isinstance(bundle.featurizer, EncoderFeaturizer) else None
+        voices = bundle.unknown_detector.voices(bundle.encoder, featurizer_sequences(table),
+                                                embeddings)
+        novelty, surprisal = voices["novelty"], voices.get("surprisal", surprisal)
+        score = bundle.unknown_detector.score(voices)
+    else:
+        score = UNKNOWN_SCORES[bundle.unknown_score](
+            assignments.probability, soft_max, assignments.outlier_score, assignments.is_noise,
+            novelty)
     return {
         "cluster": assignments.cluster.astype(np.int64),
         "best_cluster": np.where(assignments.is_noise, best, assignments.cluster),
@@ -86,9 +105,11 @@ def _score_batch(bundle: ScoringBundle, table: pd.DataFrame) -> dict[str, np.nda
         "soft_probability": soft_max,
         "outlier_score": assignments.outlier_score,
         "novelty": novelty,
+        "surprisal": surprisal,
         "is_noise": assignments.is_noise,
         "unknown": unknown_flags(assignments.probability, assignments.is_noise, novelty,
-                                 bundle.thresholds, getattr(pipeline, "novelty_threshold", None)),
+                                 bundle.thresholds, getattr(pipeline, "novelty_threshold", None),
+                                 unknown_score=score),
         "unknown_score": np.clip(score, 0.0, 1.0),
     }
 

@@ -37,9 +37,10 @@ UNKNOWN_SCORES = {
 
 
 def unknown_flags(probability, is_noise, novelty, thresholds: Thresholds,
-                  novelty_threshold: float | None = None) -> np.ndarray:
+                  novelty_threshold: float | None = None, *, unknown_score=None) -> np.ndarray:
     """The ``unknown`` rule: noise (if counted), or (not noise and) probability below the
-    threshold, or novelty above the novelty threshold (None or NaN novelty: not used)."""
+    threshold, or novelty above the novelty threshold (None or NaN novelty: not used), or
+    the unknown detector's score above ``thresholds.unknown_score`` (when both are set)."""
     probability = np.asarray(probability, dtype=np.float64)
     is_noise = np.asarray(is_noise, dtype=bool)
     flags = (~is_noise & (probability < thresholds.probability))
@@ -49,4 +50,6 @@ def unknown_flags(probability, is_noise, novelty, thresholds: Thresholds,
     if limit is not None and novelty is not None:
         novelty = np.asarray(novelty, dtype=np.float64)
         flags |= np.nan_to_num(novelty, nan=-1.0) > limit
+    if thresholds.unknown_score is not None and unknown_score is not None:
+        flags |= np.asarray(unknown_score, dtype=np.float64) > thresholds.unknown_score
     return flags

@@ -1,0 +1,78 @@
+"""Choosing the deployed model by evidence: held-out labels, never the labels it learnt from."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.datasets import make_blobs
+
+from motion_assets.core.clustering.config import KMeansConfig
+from motion_assets.core.clustering.pipeline import make_clusterer
+from motion_assets.core.scoring.model_selection import Candidate, select_deployed_model
+
+N = 300
+
+
+class Columns:
+    """A featurizer that reads feature columns straight from the table."""
+
+    def __init__(self, name, columns):
+        self.name, self.columns = name, columns
+
+    def transform(self, table):
+        return table[self.columns].to_numpy()
+
+
+@pytest.fixture(scope="module")
+def tables():
+    points, truth = make_blobs(N, centers=3, n_features=2, random_state=0, cluster_std=0.5)
+    rng = np.random.default_rng(0)
+    table = pd.DataFrame({"sequence_id": [f"s{i}" for i in range(N)], "x": points[:, 0],
+                          "y": points[:, 1], "noise_a": rng.normal(size=N),
+                          "noise_b": rng.normal(size=N), "action": truth.astype(str)})
+    labelled = table.iloc[::4].assign(label=lambda t: t["action"]).reset_index(drop=True)
+    return table, labelled
+
+
+def kmeans():
+    return make_clusterer("kmeans", KMeansConfig(n_clusters=3), with_novelty=False)
+
+
+def fixed(featurizer):
+    return lambda labelled: featurizer
+
+
+def test_the_candidate_that_agrees_with_held_out_labels_is_deployed(tables):
+    table, labelled = tables
+    candidates = [Candidate("noise", "kmeans", fixed(Columns("noise", ["noise_a", "noise_b"])), kmeans),
+                  Candidate("signal", "kmeans", fixed(Columns("signal", ["x", "y"])), kmeans)]
+    selection = select_deployed_model(candidates, table, labelled)
+    assert selection.method == "signal/kmeans"
+    assert selection.criterion == "held_out_labels"
+    assert selection.table.iloc[0]["held_out_ari"] > 0.9 > selection.table.iloc[1]["held_out_ari"]
+    assert selection.record()["reason"].startswith("best ARI on held-out labels")
+
+
+def test_a_candidate_that_learns_from_labels_never_sees_those_it_is_judged_on(tables):
+    table, labelled = tables
+    seen = []
+
+    def learning(rows):
+        seen.append(set(rows["sequence_id"]))
+        return Columns("signal", ["x", "y"])
+
+    select_deployed_model([Candidate("learns", "kmeans", learning, kmeans, uses_labels=True)],
+                          table, labelled)
+    deployed, *folds = seen
+    assert deployed == set(labelled["sequence_id"])  # the deployed fit uses every label
+    assert len(folds) == 2 and not folds[0] & folds[1]  # each fold learns from the other's rows
+
+
+def test_without_labels_stability_decides_and_label_learners_are_skipped(tables):
+    table, _ = tables
+    candidates = [Candidate("signal", "kmeans", fixed(Columns("signal", ["x", "y"])), kmeans),
+                  Candidate("learns", "kmeans", fixed(Columns("signal", ["x", "y"])), kmeans,
+                            uses_labels=True)]
+    selection = select_deployed_model(candidates, table, None)
+    assert selection.criterion == "internal"
+    assert list(selection.table["method"]) == ["signal/kmeans"]
+    assert selection.table.iloc[0]["stability"] > 0.9
