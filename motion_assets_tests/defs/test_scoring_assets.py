@@ -41,6 +41,15 @@ def test_bundle_records_hash_and_batch_parity(pipeline):
     assert metadata["online_vs_batch_agreement_non_noise"].value >= 0.99
 
 
+def test_bundle_records_which_model_the_held_out_labels_picked_and_why(pipeline):
+    event = pipeline.instance.get_latest_materialization_event(AssetKey("scoring_bundle"))
+    metadata = event.asset_materialization.metadata
+    assert metadata["selection_criterion"].value == "held_out_labels"
+    assert metadata["selection_reason"].value.startswith("best ARI on held-out labels")
+    assert metadata["deployed_method"].value in metadata["selection"].value
+    assert metadata["unknown_voices"].value == "novelty, surprisal"
+
+
 def test_scoring_the_same_files_twice_adds_nothing(pipeline):
     files = incoming_files(pipeline)[:6]
     before = len(stored_scores(pipeline))

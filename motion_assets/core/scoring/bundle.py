@@ -185,7 +185,7 @@ def override_thresholds(bundle: ScoringBundle, probability: float | None = None,
     thresholds = Thresholds(
         current.probability if probability is None else float(probability), "override",
         current.configured, novelty=current.novelty if novelty is None else float(novelty),
-        noise_is_unknown=current.noise_is_unknown,
+        noise_is_unknown=current.noise_is_unknown, unknown_score=current.unknown_score,
     )
     return ScoringBundle(**{**vars(bundle), "thresholds": thresholds})
 

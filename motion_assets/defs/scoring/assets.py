@@ -18,17 +18,13 @@ from dagster import (
 )
 
 from motion_assets.core.encoder.checkpoint import load_encoder
-from motion_assets.core.encoder.featurizer import EncoderFeaturizer
-from motion_assets.core.features.featurizers import table_levels
 from motion_assets.core.files.verified_pickle import sha256_hex
 from motion_assets.core.scoring.bundle import (
-    Thresholds,
     bundle_from_bytes,
     bundle_to_bytes,
-    make_scoring_bundle,
     override_thresholds,
 )
-from motion_assets.core.scoring.calibration import calibrated_bundle
+from motion_assets.core.scoring.deployment import clustering_config_of, deploy
 from motion_assets.core.scoring.history import (
     RUN_ORDER,
     append_scores,
@@ -56,59 +52,56 @@ from motion_assets.defs.ui_metadata import markdown_table
     kinds={"pytorch", "sklearn"},
     group_name="scoring",
     ins={"sequence_encoder": AssetIn(), "hdbscan_model": AssetIn(), "bayes_gmm_model": AssetIn()},
-    description="Everything needed to score one new sequence: encoder, preprocessing, the chosen "
-    "cluster model and the unknown threshold, in one content-hashed file",
+    description="Everything needed to score one new sequence, in one content-hashed file: the "
+    "featurizer x clusterer the evidence picks (held-out folds of labelled_sequences, else "
+    "stability), the encoder's unknown detector (kNN novelty + next-code surprisal) and "
+    "thresholds calibrated on training",
 )
 def scoring_bundle(
     context: AssetExecutionContext,
     config: ScoringBundleConfig,
     code_sequences: pd.DataFrame,
-    hdbscan_clusters: pd.DataFrame,
-    bayes_gmm_clusters: pd.DataFrame,
+    labelled_sequences: pd.DataFrame,
     sequence_encoder: bytes,
     hdbscan_model: bytes,
     bayes_gmm_model: bytes,
 ) -> MaterializeResult:
-    models = {"hdbscan": (hdbscan_model, hdbscan_clusters), "bayes_gmm": (bayes_gmm_model, bayes_gmm_clusters)}
-    if config.clusterer not in models:
-        raise Failure(f"clusterer must be one of {sorted(models)}, got {config.clusterer!r}")
-    model_bytes, batch = models[config.clusterer]
-    pipeline = load_recorded_model(context, f"{config.clusterer}_model", model_bytes)
-    training = unique_sequences(code_sequences)
-    bundle = make_scoring_bundle(
-        EncoderFeaturizer.from_model(load_encoder(io.BytesIO(sequence_encoder), device="cpu")),
-        pipeline, variant=context.partition_key,
-        codebook_size=int(code_sequences["codebook_size"].max()),
-        codebook_levels=table_levels(code_sequences),
-        codes_per_window=int(code_sequences["codes_per_window"].mode().iloc[0]),
-        training_rows=len(training),
-    )
-    if config.threshold is not None:
-        bundle.thresholds = Thresholds(config.threshold, "configured", config.threshold,
-                                       noise_is_unknown=config.noise_is_unknown)
-    online = score_sequences(bundle, training)  # one pass: parity below and calibration
-    if config.threshold is None:
-        bundle = calibrated_bundle(bundle, training, config.target_unknown_share,
-                                   noise_is_unknown=config.noise_is_unknown, training_scores=online)
+    clustering = clustering_config_of(load_recorded_model(context, "hdbscan_model", hdbscan_model),
+                                      load_recorded_model(context, "bayes_gmm_model", bayes_gmm_model))
+    labelled = labelled_sequences[labelled_sequences["label"].notna()] if len(labelled_sequences) else None
+    try:
+        deployment = deploy(
+            unique_sequences(code_sequences), load_encoder(io.BytesIO(sequence_encoder), device="cpu"),
+            variant=context.partition_key, labelled=labelled, clustering=clustering,
+            featurizer=config.featurizer, clusterer=config.clusterer,
+            target_unknown_share=config.target_unknown_share, threshold=config.threshold,
+            noise_is_unknown=config.noise_is_unknown)
+    except ValueError as error:  # a featurizer or clusterer name that is not a candidate
+        raise Failure(str(error)) from None
+    bundle, selection = deployment.bundle, deployment.selection
     data = bundle_to_bytes(bundle)
-    batch_clusters = batch.set_index("sequence_id").loc[training["sequence_id"], "cluster"].to_numpy()
-    clustered = batch_clusters >= 0
-    agreement = float((online["cluster"].to_numpy()[clustered] == batch_clusters[clustered]).mean())
     thresholds = bundle.thresholds
     return MaterializeResult(
         value=data,
         metadata={
             "content_hash": sha256_hex(data),
             "bundle_version": sha256_hex(data)[:12],
-            "clusterer": config.clusterer,
+            "deployed_method": selection.method,
+            "clusterer": bundle.clusterer,
             "featurizer": bundle.featurizer_name,
+            "selection_criterion": selection.criterion,
+            "selection_reason": selection.reason,
+            "selection": markdown_table(pd.DataFrame(selection.record()["candidates"]).round(3),
+                                        max_rows=60),
             "threshold": thresholds.probability,
             "threshold_method": thresholds.method,
-            "novelty_threshold": thresholds.novelty,
+            "unknown_score_threshold": thresholds.unknown_score,
+            "unknown_voices": ", ".join(bundle.unknown_detector.voice_names),
             "noise_is_unknown": thresholds.noise_is_unknown,
             "training_unknown_share": thresholds.achieved_unknown_share
-            if thresholds.achieved_unknown_share is not None else float(online["unknown"].mean()),
-            "online_vs_batch_agreement_non_noise": agreement,
+            if thresholds.achieved_unknown_share is not None
+            else float(deployment.training_scores["unknown"].mean()),
+            "online_vs_batch_agreement_non_noise": deployment.batch_agreement,
             "bytes": len(data),
         },
     )

@@ -7,7 +7,11 @@ from motion_assets.core.scoring.bundle import NOISE_IS_UNKNOWN
 
 
 class ScoringBundleConfig(Config):
-    clusterer: str = Field("bayes_gmm", description="The deployed model: bayes_gmm or hdbscan")
+    featurizer: str = Field("auto", description="The deployed featurizer: auto (the evidence "
+                            "picks, core/scoring/model_selection.py) or a candidate's name, e.g. "
+                            "encoder_ntp, code_ngram12_tfidf")
+    clusterer: str = Field("auto", description="The deployed clusterer: auto (the evidence "
+                           "picks) or hdbscan, bayes_gmm, kmeans, spectral")
     threshold: float | None = Field(
         None, description="Probability below which a sequence is unknown; null = calibrate"
     )
