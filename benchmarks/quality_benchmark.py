@@ -122,7 +122,7 @@ def measure(data: dict, encoder) -> dict:
     from motion_assets.core.features.featurizers import table_levels
     from motion_assets.core.scoring.bundle import make_scoring_bundle
     from motion_assets.core.scoring.calibration import calibrated_bundle
-    from motion_assets.core.scoring.deployment_candidates import deployment_candidates
+    from motion_assets.core.scoring.deployment_candidates import deployable, deployment_candidates
     from motion_assets.core.scoring.model_selection import select_deployed_model
     from motion_assets.core.scoring.score import score_sequences
     from motion_assets.core.scoring.unknown_detector import UnknownDetector
@@ -151,7 +151,7 @@ def measure(data: dict, encoder) -> dict:
     for voices in VOICE_SETS:
         name = "+".join(voices)
         bundle = make_scoring_bundle(
-            selection.featurizer, selection.pipeline, variant="synthetic",
+            deployable(selection.featurizer), selection.pipeline, variant="synthetic",
             codebook_size=int(training["codebook_size"].max()),
             codebook_levels=table_levels(training),
             codes_per_window=int(training["codes_per_window"].mode().iloc[0]),
@@ -251,6 +251,8 @@ def main(argv=None) -> None:
                 rows[seed].update(encoder_s=train_s, encoder_s_per_10k=train_s * 10_000 / n)
             print(f"seed {seed} done in {time.perf_counter() - started:.0f} s: deployed "
                   f"{rows[seed]['chosen']} ARI {rows[seed]['deployed_ari']:.3f}", flush=True)
+            top = sorted((v, k[4:-1]) for k, v in rows[seed].items() if k.startswith("ari["))
+            print("  best outside ARI: " + ", ".join(f"{m} {v:.3f}" for v, m in top[-4:]), flush=True)
         report(rows)
 
 

@@ -18,7 +18,11 @@ from motion_assets.core.encoder.surprisal import supports_surprisal
 from motion_assets.core.features.featurizers import table_levels
 from motion_assets.core.scoring.bundle import ScoringBundle, Thresholds, make_scoring_bundle
 from motion_assets.core.scoring.calibration import calibrated_bundle
-from motion_assets.core.scoring.deployment_candidates import CLUSTERERS, deployment_candidates
+from motion_assets.core.scoring.deployment_candidates import (
+    CLUSTERERS,
+    deployable,
+    deployment_candidates,
+)
 from motion_assets.core.scoring.model_selection import Selection, select_deployed_model
 from motion_assets.core.scoring.score import score_sequences
 from motion_assets.core.scoring.unknown_detector import DEFAULT_VOICES, UnknownDetector
@@ -70,6 +74,7 @@ def deploy(training: pd.DataFrame, encoder: SequenceEncoder, *, variant: str,
         if not candidates:
             raise ValueError(f"featurizer must be {AUTO!r} or one of {names}, got {featurizer!r}")
     selection = select_deployed_model(candidates, training, labelled)
+    selection.featurizer = deployable(selection.featurizer)
     voices = DEFAULT_VOICES if supports_surprisal(encoder) else ("novelty",)
     detector = UnknownDetector(voices).fit(encoder, featurizer_sequences(training))
     bundle = make_scoring_bundle(

@@ -97,7 +97,8 @@ def _held_out_ari(candidate, training, labelled, label_column, folds, seed, fitt
             featurizer, pipeline = _fit(candidate, training, labelled.iloc[learn])
         else:
             featurizer, pipeline = fitted
-        clusters = pipeline.assign(featurizer.transform(labelled.iloc[judge])).cluster
+        # the whole labelled table, then the fold's rows: a remembered transform is reused
+        clusters = pipeline.assign(featurizer.transform(labelled)[judge]).cluster
         scores.append(adjusted_rand_score(truth[judge], clusters))
     return float(np.mean(scores))
 
