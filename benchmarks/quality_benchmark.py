@@ -18,13 +18,16 @@ segment edges; an unseen action), reads it with ``read_sequence_folder`` and the
 Usage:
   python benchmarks/quality_benchmark.py --workdir DIR            # seeds 0 1 2
   python benchmarks/quality_benchmark.py --seeds 0 --videos 30    # quicker look
-Prints mean ± sd over seeds per setting; no assertions.
+  python benchmarks/quality_benchmark.py --workdir DIR --encoders-only --seeds 2  # warm a cache
+Each seed's figures are saved in the work folder (quality_rows/); ``--resume`` reports saved
+seeds without measuring them again. Prints mean ± sd over seeds per setting; no assertions.
 """
 
 from __future__ import annotations
 
 import argparse
 import io
+import json
 import os
 import tempfile
 import time
@@ -232,15 +235,26 @@ def main(argv=None) -> None:
     parser.add_argument("--videos", type=int, default=60, help="videos of 50 segments per seed")
     parser.add_argument("--objective", choices=("ntp", "mlm", "contrastive"))
     parser.add_argument("--workdir", help="cache folder (trees, encoders); default: a temp dir")
+    parser.add_argument("--resume", action="store_true", help="reuse seeds already measured")
+    parser.add_argument("--encoders-only", action="store_true", help="train and cache encoders")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as scratch:
         workdir = Path(args.workdir or scratch)
         workdir.mkdir(parents=True, exist_ok=True)
         rows: dict[int, dict] = {}
+        saved = workdir / "quality_rows"
+        saved.mkdir(exist_ok=True)
         for seed in args.seeds:
+            row_file = saved / f"seed{seed}_v{args.videos}_{args.objective or 'ntp'}.json"
+            if args.resume and row_file.exists():
+                rows[seed] = json.loads(row_file.read_text())
+                continue
             started = time.perf_counter()
             data = load_seed(seed, args.videos, workdir)
             encoder, train_s = encoder_for(data, seed, args, workdir)
+            if args.encoders_only:
+                print(f"seed {seed}: encoder {'cached' if train_s is None else f'{train_s:.0f} s'}")
+                continue
             n = len(data["training"])
             print(f"seed {seed}: training {n}, labelled {len(data['labelled'])}, outside the "
                   f"labelled subset {int(data['outside'].sum())}, incoming {len(data['incoming'])}"
@@ -249,11 +263,13 @@ def main(argv=None) -> None:
             rows[seed] = measure(data, encoder)
             if train_s is not None:
                 rows[seed].update(encoder_s=train_s, encoder_s_per_10k=train_s * 10_000 / n)
+            row_file.write_text(json.dumps(rows[seed]))
             print(f"seed {seed} done in {time.perf_counter() - started:.0f} s: deployed "
                   f"{rows[seed]['chosen']} ARI {rows[seed]['deployed_ari']:.3f}", flush=True)
             top = sorted((v, k[4:-1]) for k, v in rows[seed].items() if k.startswith("ari["))
             print("  best outside ARI: " + ", ".join(f"{m} {v:.3f}" for v, m in top[-4:]), flush=True)
-        report(rows)
+        if rows:
+            report(rows)
 
 
 if __name__ == "__main__":
