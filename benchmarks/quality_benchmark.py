@@ -41,7 +41,8 @@ for _name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
 
 TARGET_SHARE = 0.05
 
-# Named settings: overrides of the clustering config file (ClusteringPipelineConfig keys)
+# Named settings: overrides of the clustering config files (HdbscanFitConfig / BayesGmmFitConfig
+# keys; one preprocessing for both)
 # and of the calibration. "before" are the defaults this benchmark replaced.
 BEFORE = {
     "preprocessing": {"lstm_feature": {
@@ -162,7 +163,7 @@ def measure(data: dict, featurizer, setting: dict, with_best: bool = True) -> di
     import numpy as np
     from sklearn.metrics import adjusted_rand_score, roc_auc_score
 
-    from motion_assets.core.clustering.config import ClusteringPipelineConfig
+    from motion_assets.core.clustering.config import BayesGmmFitConfig, HdbscanFitConfig
     from motion_assets.core.clustering.pipeline import gmm_config_for_labels, make_clusterer
     from motion_assets.core.evaluation.labels import evaluate_on_labels
     from motion_assets.core.features.featurizers import BagOfCodesTfidf, table_levels
@@ -173,19 +174,25 @@ def measure(data: dict, featurizer, setting: dict, with_best: bool = True) -> di
 
     calibration = setting.get("_calibration", {})
     unknown_score = setting.get("_unknown_score", DEFAULT_UNKNOWN_SCORE)
-    config = ClusteringPipelineConfig.from_dict(
-        {k: v for k, v in setting.items() if not k.startswith("_")})
+    plain = {k: v for k, v in setting.items() if not k.startswith("_")}
+    fit_configs = {config_type.kind: config_type.from_dict({
+        "preprocessing": plain.get("preprocessing", {}),
+        "clustering": {config_type.kind: plain.get("clustering", {}).get(config_type.kind, {})},
+    }) for config_type in (HdbscanFitConfig, BayesGmmFitConfig)}
     training, labelled, incoming = data["training"], data["labelled"], data["incoming"]
     features = featurizer.transform(training)
     truth_labels = labelled["action"].to_numpy(dtype=object)
     is_unknown = incoming["is_unknown"].astype(bool).to_numpy()
     row: dict = {}
+    deployed = {}
     for kind, short in (("hdbscan", "hdb"), ("bayes_gmm", "gmm")):
         started = time.perf_counter()
-        settings = getattr(config.clustering, kind)
+        config = fit_configs[kind]
+        settings = config.clusterer
         if kind == "bayes_gmm" and not setting.get("_ignore_label_count"):
             settings = gmm_config_for_labels(settings, len(set(truth_labels)))  # as the asset does
         pipeline = make_clusterer(kind, settings, config.preprocessing.lstm_feature).fit(features)
+        deployed[kind] = pipeline
         row[f"{short}_fit_s"] = time.perf_counter() - started
         bundle = make_scoring_bundle(
             featurizer, pipeline, variant="synthetic",
@@ -219,7 +226,7 @@ def measure(data: dict, featurizer, setting: dict, with_best: bool = True) -> di
     if with_best:
         matrices = {featurizer.name: featurizer.transform(labelled),
                     "bag_of_codes_tfidf": BagOfCodesTfidf().fit(training).transform(labelled)}
-        board = evaluate_on_labels(matrices, truth_labels, config).leaderboard
+        board = evaluate_on_labels(matrices, truth_labels, deployed=deployed).leaderboard
         # as the labelled leaderboard asset does: the deployed models compete too
         candidates = {str(m): float(a) for m, a in zip(board["method"], board["ari"])}
         candidates.update({"deployed/hdbscan": row["hdb_ari"], "deployed/bayes_gmm": row["gmm_ari"]})

@@ -50,7 +50,6 @@ def run(args) -> int:
     from dagster import AssetSelection, DagsterInstance, materialize
 
     from motion_assets.definitions import ASSETS, defs
-    from motion_assets.defs.config_files import run_config_from_folder
     from motion_assets.defs.jobs import variant_pipeline
     from motion_assets.defs.partitions import dataset_variants
     from motion_assets.defs.resources import build_resources
@@ -70,13 +69,11 @@ def run(args) -> int:
     if not selected:
         print(f"error: selection {args.select!r} matches no asset", file=sys.stderr)
         return 2
-    merge_map = None
-    if args.merge_map:
-        with open(args.merge_map) as handle:
-            merge_map = json.load(handle)
-    run_config = run_config_from_folder(
-        args.configs, {key.to_user_string() for key in selected}, merge_map
-    )
+    try:
+        run_config = _run_config(args, {key.to_user_string() for key in selected})
+    except ValueError as error:  # ConfigError, or a --merge-map that is not JSON
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     # progress: our own lines plus the assets' info logs (epochs...), not Dagster's debug events
     run_config["loggers"] = {"console": {"config": {"log_level": "INFO"}}}
     instance = DagsterInstance.get()
@@ -100,6 +97,29 @@ def run(args) -> int:
         summaries.append((variant, result, time.perf_counter() - started))
     _print_summary(summaries, storage)
     return 0
+
+
+def _run_config(args, op_names: set[str]) -> dict:
+    """Run config from --configs and --merge-map; ignored keys and replaced settings printed once."""
+    from motion_assets.core.config import ConfigError, ConfigNotes
+    from motion_assets.defs.config_files import run_config_from_folder
+
+    merge_map = None
+    if args.merge_map:
+        try:
+            with open(args.merge_map) as handle:
+                merge_map = json.load(handle)
+        except (OSError, ValueError) as error:
+            raise ConfigError(f"--merge-map {args.merge_map}: {error}") from None
+        if not isinstance(merge_map, dict):
+            raise ConfigError(f"--merge-map {args.merge_map}: must hold a JSON object")
+    notes = ConfigNotes()
+    run_config = run_config_from_folder(args.configs, op_names, merge_map, notes)
+    if notes.ignored:
+        print(f"configs: ignored (not used here): {', '.join(notes.ignored)}", file=sys.stderr)
+    for line in notes.replaced:
+        print(f"configs: warning: {line}", file=sys.stderr)
+    return run_config
 
 
 def _print_failure(result, variant: str) -> None:

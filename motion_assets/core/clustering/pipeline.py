@@ -33,6 +33,7 @@ from motion_assets.core.clustering.clusterers import (
 )
 from motion_assets.core.clustering.config import (
     BayesGmmConfig,
+    ClusterFitConfig,
     FeaturePreprocessingConfig,
     HdbscanConfig,
     KMeansConfig,
@@ -67,6 +68,28 @@ class ClusterPipeline:
     @property
     def probability_threshold(self) -> float:
         return self.clusterer.probability_threshold
+
+    def unfitted_copy(self, settings: HdbscanConfig | BayesGmmConfig | KMeansConfig | None = None,
+                      *, with_novelty: bool = True) -> ClusterPipeline:
+        """A fresh pipeline with this one's preprocessing and clusterer settings (or
+        ``settings`` instead): what a refit on other rows or features starts from."""
+        return make_clusterer(self.name, settings or self.clusterer.config,
+                              self.preprocessor.config, with_novelty=with_novelty)
+
+    def fit_report(self) -> dict:
+        """What the fit decided, for people: the clusterer's facts (scalars and tables)."""
+        return self.clusterer.fit_report()
+
+    def cluster_persistence(self) -> np.ndarray | None:
+        """HDBSCAN's persistence per stable cluster id (NaN where unknown); None for others."""
+        persistence = self.clusterer.fit_report().get("persistence")
+        if persistence is None:
+            return None
+        ordered = np.full(len(persistence), np.nan)
+        for clusterer_id, stable_id in self.cluster_ids_.items():
+            if stable_id < len(ordered):
+                ordered[stable_id] = persistence[clusterer_id]
+        return ordered
 
     def fit(self, features) -> ClusterPipeline:
         reduced = self.preprocessor.fit_transform(features)
@@ -152,6 +175,16 @@ def make_clusterer(kind: str, config: HdbscanConfig | BayesGmmConfig | KMeansCon
                if settings.enabled and with_novelty else None)
     return ClusterPipeline(Preprocessor(preprocessing), kinds[kind](config),  # type: ignore[arg-type]
                            novelty, settings.space, settings.threshold)
+
+
+def fit_cluster_pipeline(config: ClusterFitConfig, features,
+                         label_count: int | None = None) -> ClusterPipeline:
+    """The deployed pipeline of one clusterer file, fitted; ``label_count``: see
+    :func:`gmm_config_for_labels`."""
+    settings = config.clusterer
+    if config.kind == "bayes_gmm":
+        settings = gmm_config_for_labels(settings, label_count)
+    return make_clusterer(config.kind, settings, config.preprocessing.lstm_feature).fit(features)
 
 
 def gmm_config_for_labels(config: BayesGmmConfig, label_count: int | None) -> BayesGmmConfig:

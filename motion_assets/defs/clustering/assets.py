@@ -7,33 +7,21 @@ import pandas as pd
 import pyarrow as pa
 from dagster import AssetExecutionContext, AssetOut, MaterializeResult, MetadataValue, multi_asset
 
-from motion_assets.core.clustering.config import ClusteringPipelineConfig
-from motion_assets.core.clustering.pipeline import (
-    ClusterPipeline,
-    gmm_config_for_labels,
-    make_clusterer,
-)
+from motion_assets.core.clustering.config import BayesGmmFitConfig, HdbscanFitConfig
+from motion_assets.core.clustering.pipeline import ClusterPipeline, fit_cluster_pipeline
 from motion_assets.core.clustering.signatures import cluster_signatures
 from motion_assets.core.clustering.stable_ids import stable_cluster_ids
 from motion_assets.core.clustering.summary import cluster_summary
 from motion_assets.core.features.tables import matrix_of
 from motion_assets.core.files.verified_pickle import dumps, sha256_hex
 from motion_assets.core.sequences.table import codes_of
-from motion_assets.defs.clustering.config import ClusteringRunConfig
+from motion_assets.defs.clustering.config import BayesGmmRunConfig, HdbscanRunConfig
 from motion_assets.defs.config_mirror import to_core
 from motion_assets.defs.partitions import dataset_variants
 from motion_assets.defs.storage import PreviousTables
 from motion_assets.defs.ui_metadata import markdown_table
 
 ASSIGNMENT_COLUMNS = ["sequence_id", "cluster", "probability", "outlier_score", "is_noise", "unknown"]
-
-
-def fit_pipeline(kind: str, config: ClusteringPipelineConfig, features: np.ndarray,
-                 label_count: int | None = None) -> ClusterPipeline:
-    settings = getattr(config.clustering, kind)
-    if kind == "bayes_gmm":
-        settings = gmm_config_for_labels(settings, label_count)
-    return make_clusterer(kind, settings, config.preprocessing.lstm_feature).fit(features)
 
 
 def assignments_table(pipeline: ClusterPipeline, sequences: pd.DataFrame, fitted: np.ndarray) -> pd.DataFrame:
@@ -85,28 +73,28 @@ def _make_cluster_assets(kind: str, title: str):
         partitions_def=dataset_variants,
     )
     if kind == "bayes_gmm":  # n_components 0: the labelled subset's label count
-        def cluster_assets(context: AssetExecutionContext, config: ClusteringRunConfig,
+        def cluster_assets(context: AssetExecutionContext, config: BayesGmmRunConfig,
                            previous_tables: PreviousTables, code_sequences: pd.DataFrame,
                            sequence_embeddings: pd.DataFrame, labelled_sequences: pd.DataFrame):
             label_count = labelled_sequences["label"].nunique() if len(labelled_sequences) else None
-            yield from _fit_and_report(kind, context, config, previous_tables, code_sequences,
-                                       sequence_embeddings, label_count)
+            yield from _fit_and_report(kind, context, to_core(config, BayesGmmFitConfig),
+                                       previous_tables, code_sequences, sequence_embeddings,
+                                       label_count)
     else:
-        def cluster_assets(context: AssetExecutionContext, config: ClusteringRunConfig,
+        def cluster_assets(context: AssetExecutionContext, config: HdbscanRunConfig,
                            previous_tables: PreviousTables, code_sequences: pd.DataFrame,
                            sequence_embeddings: pd.DataFrame):
-            yield from _fit_and_report(kind, context, config, previous_tables, code_sequences,
-                                       sequence_embeddings, None)
+            yield from _fit_and_report(kind, context, to_core(config, HdbscanFitConfig),
+                                       previous_tables, code_sequences, sequence_embeddings, None)
     return decorate(cluster_assets)
 
 
-def _fit_and_report(kind, context, config, previous_tables, code_sequences, sequence_embeddings,
+def _fit_and_report(kind, context, core, previous_tables, code_sequences, sequence_embeddings,
                     label_count):
-    core = to_core(config, ClusteringPipelineConfig)
     fitted = np.flatnonzero(code_sequences["duplicate_of"].isna().to_numpy())
     features = matrix_of(sequence_embeddings)[fitted]
     started = time.perf_counter()
-    pipeline = fit_pipeline(kind, core, features, label_count)
+    pipeline = fit_cluster_pipeline(core, features, label_count)
     seconds = time.perf_counter() - started
     previous = previous_tables.read(f"{kind}_clusters", context.partition_key)
     ids = code_sequences["sequence_id"].to_numpy()[fitted]
@@ -118,7 +106,7 @@ def _fit_and_report(kind, context, config, previous_tables, code_sequences, sequ
     table = assignments_table(pipeline, code_sequences, fitted)
     assigned = pipeline.training_assignments_
     summary = cluster_summary(assigned, features, threshold=pipeline.probability_threshold,
-                              persistence=_persistence(pipeline))
+                              persistence=pipeline.cluster_persistence())
     codes = codes_of(code_sequences)
     signatures = cluster_signatures([codes[i] for i in fitted], assigned.cluster)
     catalog = _catalog(pipeline, summary, code_sequences, fitted, signatures)
@@ -150,30 +138,9 @@ def _fit_and_report(kind, context, config, previous_tables, code_sequences, sequ
     )
 
 
-def _persistence(pipeline: ClusterPipeline):
-    persistence = getattr(pipeline.clusterer, "persistence_", None)
-    if persistence is None:
-        return None
-    ordered = np.full(len(persistence), np.nan)
-    for clusterer_id, stable_id in pipeline.cluster_ids_.items():
-        if stable_id < len(ordered):
-            ordered[stable_id] = persistence[clusterer_id]
-    return ordered
-
-
 def _model_details(pipeline: ClusterPipeline) -> dict:
-    clusterer = pipeline.clusterer
-    details = {}
-    if getattr(clusterer, "grid_", None) is not None and len(clusterer.grid_):
-        details["min_cluster_size_grid"] = markdown_table(pd.DataFrame(clusterer.grid_))
-    if hasattr(clusterer, "effective_components_"):
-        details["components"] = int(clusterer.model_.n_components)
-        details["effective_components"] = int(clusterer.effective_components_)
-        if getattr(clusterer, "bic_", None) is not None:
-            details["components_by_bic"] = markdown_table(clusterer.bic_.round(1), max_rows=20)
-        details["covariance_type"] = str(clusterer.covariance_type_)
-        details["converged"] = bool(clusterer.converged_)
-    return details
+    return {key: markdown_table(value, max_rows=20) if isinstance(value, pd.DataFrame) else value
+            for key, value in pipeline.fit_report().items() if key != "persistence"}
 
 
 hdbscan_clusters = _make_cluster_assets("hdbscan", "HDBSCAN")

@@ -5,11 +5,11 @@ import pandas as pd
 import pyarrow as pa
 from dagster import MaterializeResult, asset
 
-from motion_assets.core.clustering.config import UmapConfig
 from motion_assets.core.evaluation import projection
 from motion_assets.core.evaluation.cluster_plots import cluster_scatter_png, label_scatter_png
+from motion_assets.core.evaluation.config import ProjectionConfig
 from motion_assets.core.features.tables import matrix_of
-from motion_assets.defs.clustering.config import UmapRunConfig
+from motion_assets.defs.clustering.config import ProjectionRunConfig
 from motion_assets.defs.config_mirror import to_core
 from motion_assets.defs.partitions import dataset_variants
 from motion_assets.defs.ui_metadata import image
@@ -22,8 +22,9 @@ from motion_assets.defs.ui_metadata import image
     group_name="clustering",
     description="2-D UMAP coordinates per sequence (fit on a sample when large, the rest transformed)",
 )
-def umap_projection(config: UmapRunConfig, sequence_embeddings: pd.DataFrame) -> MaterializeResult:
-    fit = projection.umap_projection(matrix_of(sequence_embeddings), to_core(config, UmapConfig))
+def umap_projection(config: ProjectionRunConfig, sequence_embeddings: pd.DataFrame) -> MaterializeResult:
+    settings = to_core(config, ProjectionConfig).visualization.umap
+    fit = projection.umap_projection(matrix_of(sequence_embeddings), settings)
     fitted = np.zeros(len(sequence_embeddings), dtype=bool)
     fitted[fit.fitted_rows] = True
     table = pa.table({

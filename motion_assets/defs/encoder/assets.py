@@ -1,5 +1,6 @@
 """The learned sequence encoder, its embedding table, and the bag-of-codes baselines."""
 
+import dataclasses
 import io
 import time
 
@@ -22,21 +23,20 @@ from motion_assets.core.features.tables import dense_column, embedding_table, sp
 from motion_assets.core.files.verified_pickle import sha256_hex
 from motion_assets.core.sequences.overlap import featurizer_sequences
 from motion_assets.core.sequences.table import unique_sequences
-from motion_assets.defs.config_mirror import dagster_config_for, to_core
+from motion_assets.defs.config_mirror import to_core
+from motion_assets.defs.encoder.config import SequenceEmbedRunConfig
 from motion_assets.defs.partitions import dataset_variants
 from motion_assets.defs.ui_metadata import column_schema, image, markdown_table
-
-SequenceEmbedRunConfig = dagster_config_for(SequenceEmbedConfig)
 
 
 def _training_config(config, table: pd.DataFrame) -> SequenceEmbedConfig:
     """The configured values, with K and the FSQ levels taken from the data."""
     core = to_core(config, SequenceEmbedConfig)
-    core.codebook_size = int(table["codebook_size"].max())
-    if core.codebook_levels is None:
-        levels = table_levels(table)
-        core.codebook_levels = list(levels) if levels else None
-    return core
+    levels = core.codebook_levels
+    if levels is None:
+        levels = list(table_levels(table) or []) or None
+    return dataclasses.replace(core, codebook_size=int(table["codebook_size"].max()),
+                               codebook_levels=levels)
 
 
 @asset(

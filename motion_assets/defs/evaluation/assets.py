@@ -8,18 +8,18 @@ import pandas as pd
 import pyarrow as pa
 from dagster import AssetExecutionContext, AssetIn, AssetOut, MaterializeResult, multi_asset
 
-from motion_assets.core.clustering.config import ClusteringPipelineConfig
 from motion_assets.core.encoder.checkpoint import load_encoder
 from motion_assets.core.encoder.featurizer import EncoderFeaturizer
 from motion_assets.core.evaluation.cluster_plots import confusion_matrix_png
+from motion_assets.core.evaluation.config import LeaderboardConfig
 from motion_assets.core.evaluation.labels import METRIC_COLUMNS, evaluate_on_labels
 from motion_assets.core.evaluation.metrics import confusion_frame, label_metrics
 from motion_assets.core.features.featurizers import baseline_featurizers
 from motion_assets.core.scoring.bundle import make_scoring_bundle
 from motion_assets.core.scoring.score import score_sequences
 from motion_assets.core.sequences.table import unique_sequences
-from motion_assets.defs.clustering.config import ClusteringRunConfig
 from motion_assets.defs.config_mirror import to_core
+from motion_assets.defs.evaluation.config import LeaderboardRunConfig
 from motion_assets.defs.model_records import load_recorded_model
 from motion_assets.defs.partitions import dataset_variants
 from motion_assets.defs.ui_metadata import image, markdown_table
@@ -57,14 +57,14 @@ def _featurizers(variant: pd.DataFrame, labelled: pd.DataFrame, encoder) -> dict
 )
 def labelled_evaluation(
     context: AssetExecutionContext,
-    config: ClusteringRunConfig,
+    config: LeaderboardRunConfig,
     labelled_sequences: pd.DataFrame,
     code_sequences: pd.DataFrame,
     sequence_encoder: bytes,
     hdbscan_model: bytes,
     bayes_gmm_model: bytes,
 ):
-    core = to_core(config, ClusteringPipelineConfig)
+    core = to_core(config, LeaderboardConfig)
     labelled = labelled_sequences[labelled_sequences["label"].notna()].reset_index(drop=True)
     truth = labelled["label"].to_numpy(dtype=object)
     if len(np.unique(truth)) < 2:
@@ -76,9 +76,9 @@ def labelled_evaluation(
                                 metadata={"dagster/row_count": 0, "note": note})
         return
     encoder = load_encoder(io.BytesIO(sequence_encoder))
-    rows, parts, confusions = [], [], {}
+    rows, parts, confusions, deployed = [], [], {}, {}
     for kind, model_bytes in zip(DEPLOYED, (hdbscan_model, bayes_gmm_model)):
-        pipeline = load_recorded_model(context, f"{kind}_model", model_bytes)
+        pipeline = deployed[kind] = load_recorded_model(context, f"{kind}_model", model_bytes)
         bundle = make_scoring_bundle(
             EncoderFeaturizer.from_model(encoder), pipeline, variant=context.partition_key,
             codebook_size=int(code_sequences["codebook_size"].max()),
@@ -92,7 +92,8 @@ def labelled_evaluation(
                                    "cluster": scores["cluster"], "probability": scores["probability"],
                                    "is_unknown": scores["unknown"]}))
         confusions[method] = confusion_frame(truth, scores["cluster"].to_numpy())
-    evaluation = evaluate_on_labels(_featurizers(code_sequences, labelled, encoder), truth, core)
+    evaluation = evaluate_on_labels(_featurizers(code_sequences, labelled, encoder), truth, core,
+                                    deployed)
     leaderboard = pd.concat([pd.DataFrame(rows), evaluation.leaderboard], ignore_index=True)
     leaderboard.insert(1, "deployed", leaderboard["method"].str.startswith("deployed/"))
     leaderboard = leaderboard.sort_values("ari", ascending=False, kind="stable").reset_index(drop=True)

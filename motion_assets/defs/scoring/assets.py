@@ -29,6 +29,7 @@ from motion_assets.core.scoring.bundle import (
     override_thresholds,
 )
 from motion_assets.core.scoring.calibration import calibrated_bundle
+from motion_assets.core.scoring.config import ScoringBundleConfig
 from motion_assets.core.scoring.history import (
     RUN_ORDER,
     append_scores,
@@ -42,10 +43,11 @@ from motion_assets.core.scoring.score import score_sequences
 from motion_assets.core.sequences.incoming_files import confined_path, sequence_files_below
 from motion_assets.core.sequences.ingest import read_sequence_paths
 from motion_assets.core.sequences.table import unique_sequences
+from motion_assets.defs.config_mirror import to_core
 from motion_assets.defs.model_records import load_recorded_model, recorded_content_hash
 from motion_assets.defs.partitions import dataset_variants, variant_check
 from motion_assets.defs.resources import TokenizerFolders
-from motion_assets.defs.scoring.config import ScoreSequencesConfig, ScoringBundleConfig
+from motion_assets.defs.scoring.config import ScoreSequencesConfig, ScoringBundleRunConfig
 from motion_assets.defs.storage import PreviousTables
 from motion_assets.defs.ui_metadata import markdown_table
 
@@ -61,7 +63,7 @@ from motion_assets.defs.ui_metadata import markdown_table
 )
 def scoring_bundle(
     context: AssetExecutionContext,
-    config: ScoringBundleConfig,
+    config: ScoringBundleRunConfig,
     code_sequences: pd.DataFrame,
     hdbscan_clusters: pd.DataFrame,
     bayes_gmm_clusters: pd.DataFrame,
@@ -69,9 +71,8 @@ def scoring_bundle(
     hdbscan_model: bytes,
     bayes_gmm_model: bytes,
 ) -> MaterializeResult:
+    config = to_core(config, ScoringBundleConfig)
     models = {"hdbscan": (hdbscan_model, hdbscan_clusters), "bayes_gmm": (bayes_gmm_model, bayes_gmm_clusters)}
-    if config.clusterer not in models:
-        raise Failure(f"clusterer must be one of {sorted(models)}, got {config.clusterer!r}")
     model_bytes, batch = models[config.clusterer]
     pipeline = load_recorded_model(context, f"{config.clusterer}_model", model_bytes)
     training = unique_sequences(code_sequences)

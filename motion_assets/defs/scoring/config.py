@@ -1,23 +1,13 @@
-"""Configuration of the scoring bundle and the scoring job; configs/scoring.yaml mirrors it."""
+"""Configuration of the scoring bundle (derived from core; configs/scoring.yaml) and of the
+scoring job's runs."""
 
 from dagster import Config
 from pydantic import Field
 
-from motion_assets.core.scoring.bundle import NOISE_IS_UNKNOWN
+from motion_assets.core.scoring.config import ScoringBundleConfig
+from motion_assets.defs.config_mirror import dagster_config_for
 
-
-class ScoringBundleConfig(Config):
-    clusterer: str = Field("bayes_gmm", description="The deployed model: bayes_gmm or hdbscan")
-    threshold: float | None = Field(
-        None, description="Probability below which a sequence is unknown; null = calibrate"
-    )
-    target_unknown_share: float = Field(
-        0.05, description="Calibration: share of the training sequences flagged unknown"
-    )
-    noise_is_unknown: bool = Field(
-        NOISE_IS_UNKNOWN, description="With HDBSCAN: also flag its noise (often ~40% of training, "
-        "far above the target); by default noise is left to the novelty score"
-    )
+ScoringBundleRunConfig = dagster_config_for(ScoringBundleConfig)
 
 
 class ScoreSequencesConfig(Config):

@@ -25,14 +25,16 @@ from motion_assets.core.sequences.codebook_usage import (
     digit_level_usage,
     measure_codebook_usage,
 )
+from motion_assets.core.sequences.config import IngestConfig, LabelledSequencesConfig
 from motion_assets.core.sequences.folder_state import folder_fingerprint
 from motion_assets.core.sequences.fsq import Codebook
 from motion_assets.core.sequences.ingest import IngestResult, read_sequence_folder
 from motion_assets.core.sequences.table import CODE_SEQUENCES_SCHEMA, codes_of
+from motion_assets.defs.config_mirror import to_core
 from motion_assets.defs.partitions import dataset_variants
 from motion_assets.defs.resources import TokenizerFolders
 from motion_assets.defs.sequences import checks
-from motion_assets.defs.sequences.config import IngestConfig, LabelledSequencesConfig
+from motion_assets.defs.sequences.config import IngestRunConfig, LabelledSequencesRunConfig
 from motion_assets.defs.ui_metadata import column_schema, image, markdown_table
 
 PREVIEW_COLUMNS = ["sequence_id", "video", "label", "window_count", "codes_per_window", "codes"]
@@ -81,7 +83,8 @@ def _ingest_metadata(result: IngestResult, seconds: float) -> dict:
     partitions_def=dataset_variants,
     check_specs=checks.CHECK_SPECS,
 )
-def code_sequences(context: AssetExecutionContext, config: IngestConfig, folders: TokenizerFolders):
+def code_sequences(context: AssetExecutionContext, config: IngestRunConfig, folders: TokenizerFolders):
+    config = to_core(config, IngestConfig)
     variant = context.partition_key
     root = folders.variant_folder(variant)
     if not os.path.isdir(root):
@@ -170,21 +173,22 @@ def codebook_usage(code_sequences: pd.DataFrame) -> MaterializeResult:
     description="The hand-labelled subset of the variant, labels merged by the configured map",
 )
 def labelled_sequences(
-    context: AssetExecutionContext, config: LabelledSequencesConfig, folders: TokenizerFolders
+    context: AssetExecutionContext, config: LabelledSequencesRunConfig, folders: TokenizerFolders
 ) -> MaterializeResult:
+    config = to_core(config, LabelledSequencesConfig)
+    labels = config.label_processing
     variant = context.partition_key
-    root = _labelled_folder(folders, variant, config.shared_labelled_root)
+    root = _labelled_folder(folders, variant, labels.shared_labelled_root)
     if root is None:
         context.log.warning(f"no labelled folder for {variant} under {folders.labelled_root!r}")
         empty = CODE_SEQUENCES_SCHEMA.append(pa.field("raw_label", pa.string())).empty_table()
         return MaterializeResult(value=empty, metadata={"dagster/row_count": 0, "labelled_folder": "none"})
     result = read_sequence_folder(
-        root, config.codebook_settings(variant), label_depth=config.label_processing.label_depth
+        root, config.codebook_settings(variant), label_depth=labels.label_depth
     )
     sequences = result.sequences
     raw = sequences.column("label")
-    merged = pa.array([config.label_processing.merge_map.get(v, v) if v else v for v in raw.to_pylist()],
-                      pa.string())
+    merged = pa.array(labels.merged(raw.to_pylist()), pa.string())
     sequences = sequences.set_column(sequences.schema.get_field_index("label"), "label", merged)
     sequences = sequences.append_column("raw_label", raw)
     counts = pc.value_counts(merged).to_pylist()
@@ -199,7 +203,7 @@ def labelled_sequences(
             "rejected_files": result.rejected.num_rows,
             "rejected_listing": markdown_table(result.rejected.to_pandas(), max_rows=50, max_chars=100),
             "ignored_files": result.ignored.num_rows,
-            "merge_map": MetadataValue.json(config.label_processing.merge_map),
+            "merge_map": MetadataValue.json(labels.merge_map),
         },
     )
 

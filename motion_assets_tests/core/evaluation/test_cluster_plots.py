@@ -5,12 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from motion_assets.core.clustering.config import UmapConfig
 from motion_assets.core.evaluation.cluster_plots import (
     cluster_scatter_png,
     confusion_matrix_png,
     label_scatter_png,
 )
+from motion_assets.core.evaluation.config import UmapConfig
 from motion_assets.core.evaluation.metrics import confusion_frame
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
