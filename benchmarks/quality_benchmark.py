@@ -166,11 +166,12 @@ def measure(data: dict, featurizer, setting: dict, with_best: bool = True) -> di
     from motion_assets.core.clustering.config import BayesGmmFitConfig, HdbscanFitConfig
     from motion_assets.core.clustering.pipeline import gmm_config_for_labels, make_clusterer
     from motion_assets.core.evaluation.labels import evaluate_on_labels
-    from motion_assets.core.features.featurizers import BagOfCodesTfidf, table_levels
+    from motion_assets.core.features.featurizers import BagOfCodesTfidf
     from motion_assets.core.scoring.bundle import DEFAULT_UNKNOWN_SCORE, make_scoring_bundle
     from motion_assets.core.scoring.calibration import calibrated_bundle
     from motion_assets.core.scoring.score import score_sequences
     from motion_assets.core.scoring.unknown import UNKNOWN_SCORES
+    from motion_assets.core.sequences.facts import table_levels
 
     calibration = setting.get("_calibration", {})
     unknown_score = setting.get("_unknown_score", DEFAULT_UNKNOWN_SCORE)

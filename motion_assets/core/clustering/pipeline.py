@@ -125,30 +125,22 @@ class ClusterPipeline:
     def assign(self, features) -> Assignments:
         return self._renumbered(self.clusterer.assign(self.transform(features)))
 
-    def assign_with_soft_membership(self, features) -> tuple[Assignments, np.ndarray, np.ndarray]:
-        """Assignments, soft membership ``(n, n_clusters_)`` and the stable id of each
-        soft-membership column, from one preprocessing pass."""
-        reduced = self.transform(features)
-        column_ids = np.array([self.cluster_ids_.get(j, j) for j in range(self.n_clusters_)],
-                              dtype=np.int64)
-        return (self._renumbered(self.clusterer.assign(reduced)),
-                self.clusterer.predict_proba(reduced), column_ids)
-
     @property
     def has_novelty(self) -> bool:
-        return getattr(self, "novelty", None) is not None  # pickles from before novelty: None
+        return self.novelty is not None
 
     def novelty_score(self, features, reduced: np.ndarray | None = None) -> np.ndarray:
         """kNN novelty in [0, 1] (core/clustering/novelty.py); NaN when the pipeline has none."""
         if not self.has_novelty:
             return np.full(features.shape[0], np.nan)
-        if getattr(self, "novelty_space", "raw") == "raw":
+        if self.novelty_space == "raw":
             return self.novelty.score(features)
         return self.novelty.score(self.transform(features) if reduced is None else reduced)
 
     def score_parts(self, features) -> tuple[Assignments, np.ndarray, np.ndarray, np.ndarray]:
-        """:meth:`assign_with_soft_membership` plus the novelty ``[N]`` (NaN without one),
-        from one preprocessing pass: what the scoring path needs."""
+        """Assignments, soft membership ``(n, n_clusters_)``, the stable id of each
+        soft-membership column and the novelty ``[N]`` (NaN without one), from one
+        preprocessing pass: what the scoring path needs."""
         reduced = self.transform(features)
         column_ids = np.array([self.cluster_ids_.get(j, j) for j in range(self.n_clusters_)],
                               dtype=np.int64)

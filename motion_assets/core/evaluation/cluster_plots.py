@@ -10,9 +10,9 @@ import numpy as np
 import pandas as pd
 from matplotlib import pyplot as plt
 
+from motion_assets.core.clustering.assignments import NOISE
 from motion_assets.core.evaluation.plots import png_bytes
 
-NOISE = -1
 NOISE_COLOUR = "#b0b0b0"
 MAX_LEGEND = 20
 

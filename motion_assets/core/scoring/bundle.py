@@ -18,7 +18,6 @@ whose hash differs. The same bundle always gives the same bytes (fixed zip times
 
 from __future__ import annotations
 
-import hashlib
 import io
 import json
 import pickle
@@ -33,6 +32,7 @@ import numpy as np
 from motion_assets.core.clustering.pipeline import ClusterPipeline
 from motion_assets.core.encoder.checkpoint import load_encoder, save_encoder
 from motion_assets.core.encoder.featurizer import EncoderFeaturizer
+from motion_assets.core.files.verified_pickle import sha256_hex
 from motion_assets.core.sequences.reader import CodebookSettings
 
 BUNDLE_FORMAT = "motion_assets.scoring_bundle.v1"
@@ -169,11 +169,6 @@ def override_thresholds(bundle: ScoringBundle, probability: float | None = None,
     return ScoringBundle(**{**vars(bundle), "thresholds": thresholds})
 
 
-def bundle_hash(data: bytes) -> str:
-    """sha256 hex digest of a bundle file's bytes: the value to record and check."""
-    return hashlib.sha256(data).hexdigest()
-
-
 def bundle_to_bytes(bundle: ScoringBundle) -> bytes:
     """One zip file: manifest.json + encoder.pt (or featurizer.pkl) + pipeline.pkl."""
     parts: dict[str, bytes] = {}
@@ -200,7 +195,7 @@ def bundle_to_bytes(bundle: ScoringBundle) -> bytes:
         "codes_per_window": bundle.codes_per_window,
         "training_cluster_counts": {str(k): v for k, v in bundle.training_cluster_counts.items()},
         "provenance": {k: v for k, v in bundle.provenance.items() if k != "part_sha256"},
-        "part_sha256": {name: bundle_hash(data) for name, data in parts.items()},
+        "part_sha256": {name: sha256_hex(data) for name, data in parts.items()},
     }
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
@@ -217,7 +212,7 @@ def bundle_from_bytes(data: bytes, expected_hash: str, device: str = "cpu") -> S
     The hash is checked first; a mismatch raises ValueError naming both hashes and nothing
     is unpickled. The encoder is rebuilt with ``torch.load(weights_only=True)``.
     """
-    actual = bundle_hash(data)
+    actual = sha256_hex(data)
     if actual != str(expected_hash).lower():
         raise ValueError(
             f"scoring bundle refused: its sha256 is {actual}, but the record says "
@@ -229,7 +224,7 @@ def bundle_from_bytes(data: bytes, expected_hash: str, device: str = "cpu") -> S
             raise ValueError(f"not a {BUNDLE_FORMAT} file: format {manifest.get('format')!r}")
         parts = {name: archive.read(name) for name in manifest["part_sha256"]}
     for name, digest in manifest["part_sha256"].items():
-        if bundle_hash(parts[name]) != digest:
+        if sha256_hex(parts[name]) != digest:
             raise ValueError(f"scoring bundle part {name} does not match its manifest hash")
     entry = manifest["featurizer"]
     if entry["kind"] == "encoder":

@@ -30,9 +30,9 @@ import numpy as np
 import pandas as pd
 
 from motion_assets.core.clustering.assignments import NOISE
-from motion_assets.core.features.featurizers import table_levels
 from motion_assets.core.scoring.bundle import ScoringBundle
 from motion_assets.core.scoring.unknown import UNKNOWN_SCORES, unknown_flags
+from motion_assets.core.sequences.facts import table_levels
 from motion_assets.core.sequences.reader import content_hash, sequence_record
 from motion_assets.core.sequences.table import CODE_SEQUENCES_SCHEMA
 
@@ -88,7 +88,7 @@ def _score_batch(bundle: ScoringBundle, table: pd.DataFrame) -> dict[str, np.nda
         "novelty": novelty,
         "is_noise": assignments.is_noise,
         "unknown": unknown_flags(assignments.probability, assignments.is_noise, novelty,
-                                 bundle.thresholds, getattr(pipeline, "novelty_threshold", None)),
+                                 bundle.thresholds, pipeline.novelty_threshold),
         "unknown_score": np.clip(score, 0.0, 1.0),
     }
 

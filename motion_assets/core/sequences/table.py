@@ -76,3 +76,9 @@ def codes_of(table: pd.DataFrame) -> list[np.ndarray]:
 def unique_sequences(table: pd.DataFrame) -> pd.DataFrame:
     """Rows that are not duplicates of an earlier row: what models should train on."""
     return table[table["duplicate_of"].isna()]
+
+
+def rows_by_id(table: pd.DataFrame, sequence_ids) -> pd.DataFrame:
+    """The rows of ``table`` for ``sequence_ids``, in that order: tables are joined on the
+    stable ``sequence_id``, never on row position (a KeyError names any id missing)."""
+    return table.set_index("sequence_id").loc[np.asarray(sequence_ids)].reset_index()

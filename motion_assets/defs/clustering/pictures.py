@@ -9,6 +9,7 @@ from motion_assets.core.evaluation import projection
 from motion_assets.core.evaluation.cluster_plots import cluster_scatter_png, label_scatter_png
 from motion_assets.core.evaluation.config import ProjectionConfig
 from motion_assets.core.features.tables import matrix_of
+from motion_assets.core.sequences.table import rows_by_id
 from motion_assets.defs.clustering.config import ProjectionRunConfig
 from motion_assets.defs.config_mirror import to_core
 from motion_assets.defs.partitions import dataset_variants
@@ -46,13 +47,14 @@ def umap_projection(config: ProjectionRunConfig, sequence_embeddings: pd.DataFra
 def cluster_plots(umap_projection: pd.DataFrame, hdbscan_clusters: pd.DataFrame,
                   bayes_gmm_clusters: pd.DataFrame, code_sequences: pd.DataFrame) -> MaterializeResult:
     coordinates = umap_projection[["x", "y"]].to_numpy()
+    ids = umap_projection["sequence_id"]
     pictures = {
-        "hdbscan": cluster_scatter_png(coordinates, hdbscan_clusters["cluster"].to_numpy(),
+        "hdbscan": cluster_scatter_png(coordinates, rows_by_id(hdbscan_clusters, ids)["cluster"].to_numpy(),
                                        title="HDBSCAN clusters (noise grey)"),
-        "bayes_gmm": cluster_scatter_png(coordinates, bayes_gmm_clusters["cluster"].to_numpy(),
+        "bayes_gmm": cluster_scatter_png(coordinates, rows_by_id(bayes_gmm_clusters, ids)["cluster"].to_numpy(),
                                          title="Bayesian GMM clusters"),
     }
-    labels = code_sequences["label"]
+    labels = rows_by_id(code_sequences, ids)["label"]
     if labels.notna().any():
         pictures["labels"] = label_scatter_png(coordinates, labels.fillna("(unlabelled)").to_numpy(),
                                                title="labels", unknown_label="(unlabelled)")

@@ -14,13 +14,10 @@ from motion_assets.core.encoder.config import SequenceEmbedConfig
 from motion_assets.core.encoder.featurizer import EncoderFeaturizer
 from motion_assets.core.encoder.training import train_encoder
 from motion_assets.core.evaluation import plots
-from motion_assets.core.features.featurizers import (
-    baseline_featurizers,
-    rows_without_mean_latent,
-    table_levels,
-)
+from motion_assets.core.features.featurizers import baseline_featurizers, rows_without_mean_latent
 from motion_assets.core.features.tables import dense_column, embedding_table, sparse_columns
 from motion_assets.core.files.verified_pickle import sha256_hex
+from motion_assets.core.sequences.facts import table_facts
 from motion_assets.core.sequences.overlap import featurizer_sequences
 from motion_assets.core.sequences.table import unique_sequences
 from motion_assets.defs.config_mirror import to_core
@@ -31,12 +28,11 @@ from motion_assets.defs.ui_metadata import column_schema, image, markdown_table
 
 def _training_config(config, table: pd.DataFrame) -> SequenceEmbedConfig:
     """The configured values, with K and the FSQ levels taken from the data."""
-    core = to_core(config, SequenceEmbedConfig)
+    core, facts = to_core(config, SequenceEmbedConfig), table_facts(table)
     levels = core.codebook_levels
-    if levels is None:
-        levels = list(table_levels(table) or []) or None
-    return dataclasses.replace(core, codebook_size=int(table["codebook_size"].max()),
-                               codebook_levels=levels)
+    if levels is None and facts.codebook_levels:
+        levels = list(facts.codebook_levels)
+    return dataclasses.replace(core, codebook_size=facts.codebook_size, codebook_levels=levels)
 
 
 @asset(

@@ -19,17 +19,14 @@ from dagster import (
 
 from motion_assets.core.encoder.checkpoint import load_encoder
 from motion_assets.core.encoder.featurizer import EncoderFeaturizer
-from motion_assets.core.features.featurizers import table_levels
 from motion_assets.core.files.verified_pickle import sha256_hex
 from motion_assets.core.scoring.bundle import (
-    Thresholds,
     bundle_from_bytes,
     bundle_to_bytes,
-    make_scoring_bundle,
     override_thresholds,
 )
-from motion_assets.core.scoring.calibration import calibrated_bundle
 from motion_assets.core.scoring.config import ScoringBundleConfig
+from motion_assets.core.scoring.deployed import batch_agreement, deployed_bundle
 from motion_assets.core.scoring.history import (
     RUN_ORDER,
     append_scores,
@@ -42,7 +39,6 @@ from motion_assets.core.scoring.monitoring import cluster_share_drift, unknown_s
 from motion_assets.core.scoring.score import score_sequences
 from motion_assets.core.sequences.incoming_files import confined_path, sequence_files_below
 from motion_assets.core.sequences.ingest import read_sequence_paths
-from motion_assets.core.sequences.table import unique_sequences
 from motion_assets.defs.config_mirror import to_core
 from motion_assets.defs.model_records import load_recorded_model, recorded_content_hash
 from motion_assets.defs.partitions import dataset_variants, variant_check
@@ -75,26 +71,9 @@ def scoring_bundle(
     models = {"hdbscan": (hdbscan_model, hdbscan_clusters), "bayes_gmm": (bayes_gmm_model, bayes_gmm_clusters)}
     model_bytes, batch = models[config.clusterer]
     pipeline = load_recorded_model(context, f"{config.clusterer}_model", model_bytes)
-    training = unique_sequences(code_sequences)
-    bundle = make_scoring_bundle(
-        EncoderFeaturizer.from_model(load_encoder(io.BytesIO(sequence_encoder), device="cpu")),
-        pipeline, variant=context.partition_key,
-        codebook_size=int(code_sequences["codebook_size"].max()),
-        codebook_levels=table_levels(code_sequences),
-        codes_per_window=int(code_sequences["codes_per_window"].mode().iloc[0]),
-        training_rows=len(training),
-    )
-    if config.threshold is not None:
-        bundle.thresholds = Thresholds(config.threshold, "configured", config.threshold,
-                                       noise_is_unknown=config.noise_is_unknown)
-    online = score_sequences(bundle, training)  # one pass: parity below and calibration
-    if config.threshold is None:
-        bundle = calibrated_bundle(bundle, training, config.target_unknown_share,
-                                   noise_is_unknown=config.noise_is_unknown, training_scores=online)
+    encoder = EncoderFeaturizer.from_model(load_encoder(io.BytesIO(sequence_encoder), device="cpu"))
+    bundle, online = deployed_bundle(encoder, pipeline, code_sequences, config, context.partition_key)
     data = bundle_to_bytes(bundle)
-    batch_clusters = batch.set_index("sequence_id").loc[training["sequence_id"], "cluster"].to_numpy()
-    clustered = batch_clusters >= 0
-    agreement = float((online["cluster"].to_numpy()[clustered] == batch_clusters[clustered]).mean())
     thresholds = bundle.thresholds
     return MaterializeResult(
         value=data,
@@ -109,7 +88,7 @@ def scoring_bundle(
             "noise_is_unknown": thresholds.noise_is_unknown,
             "training_unknown_share": thresholds.achieved_unknown_share
             if thresholds.achieved_unknown_share is not None else float(online["unknown"].mean()),
-            "online_vs_batch_agreement_non_noise": agreement,
+            "online_vs_batch_agreement_non_noise": batch_agreement(online, batch),
             "bytes": len(data),
         },
     )
