@@ -13,6 +13,7 @@ from motion_assets.defs.config_files import (
     read_config_folder,
     run_config_from_folder,
 )
+from motion_assets.defs.config_mirror import as_run_config, dagster_config_for, to_core
 
 CONFIGS = pathlib.Path(__file__).parents[1] / "configs"
 FILES = sorted(path.name for path in CONFIGS.glob("*.yaml"))
@@ -89,3 +90,13 @@ def test_a_key_read_by_two_assets_is_noted_once(tmp_path):
     notes = ConfigNotes()
     read_config_folder(str(tmp_path), {"labelled_evaluation", "umap_projection"}, notes)
     assert notes.ignored == ["eval_config.yaml: seed", "eval_config.yaml: out_dir"]
+
+
+@pytest.mark.parametrize("asset", sorted(ASSET_CONFIGS))
+def test_the_launchpad_config_of_each_asset_round_trips_to_its_core_section(asset):
+    config_type = ASSET_CONFIGS[asset][0]
+    core = config_type()
+    if asset == "code_sequences":
+        core = config_type.from_dict({"variant_codebooks": {"v_cb512": {"codebook_size": 512}}})
+    launchpad = dagster_config_for(config_type)(**as_run_config(core))
+    assert to_core(launchpad, config_type) == core
