@@ -1,0 +1,184 @@
+"""The curated action vocabulary a scoring bundle applies to every score.
+
+Built from a :class:`~motion_assets.core.curation.taxonomy.Taxonomy`, the names suggested by
+the labelled subset, the training features and the members of accepted candidates; applied
+after clustering, so batch and online scores carry the same ``action`` beside the cluster id:
+
+- merged clusters report their target's id (``action_cluster``) and name;
+- a split cluster's members go to the nearest part (k-means centroids of its training members
+  in the featurizer's space, unit-normalised);
+- an accepted new action claims the sequences flagged unknown that lie within its radius
+  (the 95th percentile of its members' distance to their centroid); existing ids never change;
+- ``not_an_action`` clusters keep their id and say so instead of a name.
+
+New ids never collide with the clusterer's (small non-negative ints): split parts are
+``SPLIT_ID_BASE * (cluster + 1) + part``, accepted candidates ``EXTENSION_ID_BASE`` plus a
+number derived from the candidate id, so they are stable whatever else is accepted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+
+import numpy as np
+from sklearn.cluster import KMeans
+
+from motion_assets.core.curation.names import UNNAMED
+from motion_assets.core.curation.taxonomy import Taxonomy
+
+NOT_AN_ACTION = "not_an_action"
+UNKNOWN = "unknown"
+SPLIT_ID_BASE = 1000
+EXTENSION_ID_BASE = 1_000_000
+EXTENSION_RADIUS_QUANTILE = 0.95
+
+
+def unit_rows(features) -> np.ndarray:
+    features = np.asarray(features, dtype=np.float64)
+    norms = np.linalg.norm(features, axis=1, keepdims=True)
+    return features / np.where(norms > 0, norms, 1.0)
+
+
+def extension_id(candidate: str) -> int:
+    return EXTENSION_ID_BASE + int(hashlib.sha256(candidate.encode()).hexdigest()[:8], 16) % 999_983
+
+
+@dataclass
+class Split:
+    cluster: int
+    ids: list[int]
+    centroids: np.ndarray  # [parts, F], unit rows
+
+
+@dataclass
+class Extension:
+    cluster: int
+    candidate: str
+    centroid: np.ndarray  # [F], unit
+    radius: float
+
+
+@dataclass
+class CuratedVocabulary:
+    merges: dict[int, int] = field(default_factory=dict)  # cluster -> final target
+    names: dict[int, str] = field(default_factory=dict)  # action cluster -> name
+    not_actions: set[int] = field(default_factory=set)
+    splits: dict[int, Split] = field(default_factory=dict)
+    extensions: list[Extension] = field(default_factory=list)
+    taxonomy_sha256: str | None = None
+
+    def apply(self, features, cluster, best_cluster, unknown) -> dict[str, np.ndarray]:
+        """``action_cluster`` ``[N]`` int64, ``action`` ``[N]`` str and the ``unknown`` flags
+        after the vocabulary (accepted new actions clear the flag of what they claim)."""
+        cluster = np.asarray(cluster, dtype=np.int64)
+        unknown = np.asarray(unknown, dtype=bool).copy()
+        base = np.where(cluster >= 0, cluster, np.asarray(best_cluster, dtype=np.int64))
+        action_cluster = np.array([self.merges.get(int(c), int(c)) for c in base], dtype=np.int64)
+        needs_features = bool(self.splits) or (bool(self.extensions) and unknown.any())
+        unit = unit_rows(features) if needs_features and len(base) else None
+        for source, split in self.splits.items():
+            rows = np.flatnonzero(action_cluster == source)
+            if len(rows):
+                nearest = np.argmax(unit[rows] @ split.centroids.T, axis=1)
+                action_cluster[rows] = np.asarray(split.ids)[nearest]
+        if self.extensions and unknown.any():
+            rows = np.flatnonzero(unknown)
+            centroids = np.stack([e.centroid for e in self.extensions])
+            distance = np.linalg.norm(unit[rows, None, :] - centroids[None], axis=2)
+            nearest = distance.argmin(axis=1)
+            radius = np.array([e.radius for e in self.extensions])[nearest]
+            claimed = distance[np.arange(len(rows)), nearest] <= radius
+            ids = np.array([e.cluster for e in self.extensions])
+            action_cluster[rows[claimed]] = ids[nearest[claimed]]
+            unknown[rows[claimed]] = False
+        action = np.array([self.action_name(int(c)) for c in action_cluster], dtype=object)
+        action[unknown] = UNKNOWN
+        return {"action_cluster": action_cluster, "action": action, "unknown": unknown}
+
+    def action_name(self, action_cluster: int) -> str:
+        if action_cluster < 0:
+            return UNKNOWN
+        if action_cluster in self.not_actions:
+            return NOT_AN_ACTION
+        return self.names.get(action_cluster, UNNAMED)
+
+    def to_json(self) -> dict:
+        return {
+            "merges": {str(k): v for k, v in self.merges.items()},
+            "names": {str(k): v for k, v in self.names.items()},
+            "not_actions": sorted(self.not_actions),
+            "splits": [{"cluster": s.cluster, "ids": s.ids, "centroids": s.centroids.tolist()}
+                       for s in self.splits.values()],
+            "extensions": [{"cluster": e.cluster, "candidate": e.candidate,
+                            "centroid": e.centroid.tolist(), "radius": e.radius}
+                           for e in self.extensions],
+            "taxonomy_sha256": self.taxonomy_sha256,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict) -> CuratedVocabulary:
+        return cls(
+            merges={int(k): int(v) for k, v in data["merges"].items()},
+            names={int(k): v for k, v in data["names"].items()},
+            not_actions={int(c) for c in data["not_actions"]},
+            splits={s["cluster"]: Split(s["cluster"], list(s["ids"]), np.asarray(s["centroids"]))
+                    for s in data["splits"]},
+            extensions=[Extension(e["cluster"], e["candidate"], np.asarray(e["centroid"]),
+                                  float(e["radius"])) for e in data["extensions"]],
+            taxonomy_sha256=data.get("taxonomy_sha256"),
+        )
+
+
+def build_vocabulary(taxonomy: Taxonomy, suggested_names: dict[int, str], *,
+                     training_features=None, training_clusters=None,
+                     candidate_features: dict[str, np.ndarray] | None = None,
+                     seed: int = 0) -> CuratedVocabulary:
+    """The vocabulary for one bundle.
+
+    ``suggested_names``: cluster -> name from the labelled subset (``unnamed`` ones left
+    out); the taxonomy's names win. ``training_features``/``training_clusters``: needed for
+    splits. ``candidate_features``: accepted candidate id -> its members' features.
+    """
+    vocabulary = CuratedVocabulary(taxonomy_sha256=taxonomy.sha256)
+    for cluster in taxonomy.clusters:
+        target = taxonomy.merge_target(cluster)
+        if target != cluster:
+            vocabulary.merges[cluster] = target
+    vocabulary.names = {c: n for c, n in suggested_names.items() if n and n != UNNAMED}
+    for cluster, decision in taxonomy.clusters.items():
+        if decision.name:
+            vocabulary.names[cluster] = decision.name
+        if decision.not_an_action:
+            vocabulary.not_actions.add(cluster)
+        if decision.split:
+            vocabulary.splits[cluster] = _split(cluster, decision.split, decision.names,
+                                                training_features, training_clusters, seed,
+                                                vocabulary.names)
+    for candidate, name in taxonomy.accept.items():
+        members = (candidate_features or {}).get(candidate)
+        if members is None or not len(members):
+            raise ValueError(f"accepted candidate {candidate} has no members to learn it from")
+        unit = unit_rows(members)
+        centroid = unit_rows(unit.mean(axis=0, keepdims=True))[0]
+        distances = np.linalg.norm(unit - centroid, axis=1)
+        extension = Extension(extension_id(candidate), candidate, centroid,
+                              float(np.quantile(distances, EXTENSION_RADIUS_QUANTILE)))
+        vocabulary.extensions.append(extension)
+        vocabulary.names[extension.cluster] = name
+    return vocabulary
+
+
+def _split(cluster, parts, names, features, clusters, seed, vocabulary_names) -> Split:
+    if features is None or clusters is None:
+        raise ValueError(f"splitting cluster {cluster} needs the training features")
+    members = unit_rows(np.asarray(features)[np.asarray(clusters) == cluster])
+    if len(members) < parts:
+        raise ValueError(f"cluster {cluster} has {len(members)} training members, "
+                         f"too few to split into {parts}")
+    fit = KMeans(parts, n_init=10, random_state=seed).fit(members)
+    order = np.argsort(-np.bincount(fit.labels_, minlength=parts), kind="stable")  # largest first
+    ids = [SPLIT_ID_BASE * (cluster + 1) + part for part in range(parts)]
+    for part, name in enumerate(names):
+        vocabulary_names[ids[part]] = name
+    return Split(cluster, ids, unit_rows(fit.cluster_centers_[order]))
