@@ -29,7 +29,7 @@ INHERIT_OVERLAP = 0.5  # share of an earlier candidate's members that carries it
 
 def candidate_id(member_hashes) -> str:
     """An id from the members' content (the first one when sorted): reproducible."""
-    return "cand-" + hashlib.sha256(sorted(member_hashes)[0].encode()).hexdigest()[:8]
+    return "cand-" + hashlib.sha256(min(member_hashes).encode()).hexdigest()[:8]
 
 
 def propose_candidates(unknown: pd.DataFrame, features, training_features, training_clusters,

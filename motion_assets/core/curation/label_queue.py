@@ -35,8 +35,8 @@ def clips_to_label(scores: pd.DataFrame, labelled_hashes, *, cap: int = CLIPS_PE
                 (index, f"typical of cluster {cluster} ({action}), not yet labelled"))
     for index in known.sort_values(["probability", "sequence_id"]).index:
         picks["boundary"].append(
-            (index, f"least certain member of cluster {known.at[index, 'action_cluster']} "
-                    f"(probability {known.at[index, 'probability']:.2f})"))
+            (index, (f"least certain member of cluster {known.at[index, 'action_cluster']} "
+                     f"(probability {known.at[index, 'probability']:.2f})")))
     unknown = pool[pool["unknown"]]
     if len(unknown):
         order = np.random.default_rng(seed).permutation(len(unknown))

@@ -43,7 +43,7 @@ def name_clusters(clusters, labels, *, known_clusters=(), min_support: int = MIN
                           "label": pd.Series(labels, dtype="object").to_numpy()})
     frame = frame[(frame["cluster"] >= 0) & frame["label"].notna()]
     rows = []
-    ids = sorted(set(int(c) for c in known_clusters if int(c) >= 0) | set(frame["cluster"]))
+    ids = sorted({int(c) for c in known_clusters if int(c) >= 0} | set(frame["cluster"]))
     for cluster in ids:
         counts = frame.loc[frame["cluster"] == cluster, "label"].value_counts()
         members = int(counts.sum())
