@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from motion_assets.core.clustering.signatures import NOISE, cluster_signatures
-from motion_assets.core.curation.vocabulary import unit_rows
+from motion_assets.core.curation.vocabulary import cluster_centroids, unit_rows
 
 CANDIDATE_COLUMNS = ("candidate", "size", "exemplars", "signature", "nearest_cluster",
                      "distance_to_nearest", "separation", "members", "member_hashes",
@@ -111,12 +111,9 @@ def _inherit_ids(frame: pd.DataFrame, previous: pd.DataFrame | None) -> pd.DataF
 
 def _cluster_geometry(features, clusters) -> tuple[dict[int, np.ndarray], dict[int, float]]:
     unit, clusters = unit_rows(features), np.asarray(clusters)
-    centroids, spreads = {}, {}
-    for cluster in np.unique(clusters[clusters >= 0]):
-        members = unit[clusters == cluster]
-        centre = unit_rows(members.mean(axis=0, keepdims=True))[0]
-        centroids[int(cluster)] = centre
-        spreads[int(cluster)] = float(np.median(np.linalg.norm(members - centre, axis=1)))
+    centroids = cluster_centroids(unit, clusters)
+    spreads = {c: float(np.median(np.linalg.norm(unit[clusters == c] - centre, axis=1)))
+               for c, centre in centroids.items()}
     return centroids, spreads
 
 

@@ -7,8 +7,10 @@ after clustering, so batch and online scores carry the same ``action`` beside th
 - merged clusters report their target's id (``action_cluster``) and name;
 - a split cluster's members go to the nearest part (k-means centroids of its training members
   in the featurizer's space, unit-normalised);
-- an accepted new action claims the sequences flagged unknown that lie within its radius
-  (the 95th percentile of its members' distance to their centroid); existing ids never change;
+- an accepted new action claims a sequence that lies within its radius (the 95th percentile
+  of its members' distance to their centroid) when the sequence is flagged unknown or lies
+  closer to the new action's centroid than to its own cluster's (the model never saw the
+  action, so it forced some of its clips into known clusters); existing ids never change;
 - ``not_an_action`` clusters keep their id and say so instead of a name.
 
 New ids never collide with the clusterer's (small non-negative ints): split parts are
@@ -22,8 +24,8 @@ import hashlib
 from dataclasses import dataclass, field
 
 import numpy as np
-from sklearn.cluster import KMeans
 
+from motion_assets.core.clustering.preprocess import as_dense_features
 from motion_assets.core.curation.names import UNNAMED
 from motion_assets.core.curation.taxonomy import Taxonomy
 
@@ -35,7 +37,8 @@ EXTENSION_RADIUS_QUANTILE = 0.95
 
 
 def unit_rows(features) -> np.ndarray:
-    features = np.asarray(features, dtype=np.float64)
+    """Rows scaled to unit length (dense; sparse featurizer output is densified)."""
+    features = np.asarray(as_dense_features(features), dtype=np.float64)
     norms = np.linalg.norm(features, axis=1, keepdims=True)
     return features / np.where(norms > 0, norms, 1.0)
 
@@ -66,6 +69,7 @@ class CuratedVocabulary:
     not_actions: set[int] = field(default_factory=set)
     splits: dict[int, Split] = field(default_factory=dict)
     extensions: list[Extension] = field(default_factory=list)
+    cluster_centroids: dict[int, np.ndarray] = field(default_factory=dict)  # unit, for extensions
     taxonomy_sha256: str | None = None
 
     def apply(self, features, cluster, best_cluster, unknown) -> dict[str, np.ndarray]:
@@ -75,26 +79,33 @@ class CuratedVocabulary:
         unknown = np.asarray(unknown, dtype=bool).copy()
         base = np.where(cluster >= 0, cluster, np.asarray(best_cluster, dtype=np.int64))
         action_cluster = np.array([self.merges.get(int(c), int(c)) for c in base], dtype=np.int64)
-        needs_features = bool(self.splits) or (bool(self.extensions) and unknown.any())
+        needs_features = bool(self.splits or self.extensions)
         unit = unit_rows(features) if needs_features and len(base) else None
         for source, split in self.splits.items():
             rows = np.flatnonzero(action_cluster == source)
             if len(rows):
                 nearest = np.argmax(unit[rows] @ split.centroids.T, axis=1)
                 action_cluster[rows] = np.asarray(split.ids)[nearest]
-        if self.extensions and unknown.any():
-            rows = np.flatnonzero(unknown)
-            centroids = np.stack([e.centroid for e in self.extensions])
-            distance = np.linalg.norm(unit[rows, None, :] - centroids[None], axis=2)
-            nearest = distance.argmin(axis=1)
-            radius = np.array([e.radius for e in self.extensions])[nearest]
-            claimed = distance[np.arange(len(rows)), nearest] <= radius
+        if self.extensions and len(base):
+            claim, nearest = self._claims(unit, base, unknown)
             ids = np.array([e.cluster for e in self.extensions])
-            action_cluster[rows[claimed]] = ids[nearest[claimed]]
-            unknown[rows[claimed]] = False
+            action_cluster[claim] = ids[nearest[claim]]
+            unknown[claim] = False
         action = np.array([self.action_name(int(c)) for c in action_cluster], dtype=object)
         action[unknown] = UNKNOWN
         return {"action_cluster": action_cluster, "action": action, "unknown": unknown}
+
+    def _claims(self, unit, base, unknown) -> tuple[np.ndarray, np.ndarray]:
+        """Rows an accepted new action takes, and the nearest new action of every row."""
+        centroids = np.stack([e.centroid for e in self.extensions])
+        distance = np.linalg.norm(unit[:, None, :] - centroids[None], axis=2)
+        nearest = distance.argmin(axis=1)
+        best = distance[np.arange(len(unit)), nearest]
+        within = best <= np.array([e.radius for e in self.extensions])[nearest]
+        own = np.array([np.linalg.norm(unit[i] - self.cluster_centroids[int(c)])
+                        if int(c) in self.cluster_centroids else np.inf
+                        for i, c in enumerate(base)])
+        return within & (unknown | (best < own)), nearest
 
     def action_name(self, action_cluster: int) -> str:
         if action_cluster < 0:
@@ -113,6 +124,7 @@ class CuratedVocabulary:
             "extensions": [{"cluster": e.cluster, "candidate": e.candidate,
                             "centroid": e.centroid.tolist(), "radius": e.radius}
                            for e in self.extensions],
+            "cluster_centroids": {str(k): v.tolist() for k, v in self.cluster_centroids.items()},
             "taxonomy_sha256": self.taxonomy_sha256,
         }
 
@@ -126,6 +138,8 @@ class CuratedVocabulary:
                     for s in data["splits"]},
             extensions=[Extension(e["cluster"], e["candidate"], np.asarray(e["centroid"]),
                                   float(e["radius"])) for e in data["extensions"]],
+            cluster_centroids={int(k): np.asarray(v)
+                               for k, v in data.get("cluster_centroids", {}).items()},
             taxonomy_sha256=data.get("taxonomy_sha256"),
         )
 
@@ -155,11 +169,13 @@ def build_vocabulary(taxonomy: Taxonomy, suggested_names: dict[int, str], *,
             vocabulary.splits[cluster] = _split(cluster, decision.split, decision.names,
                                                 training_features, training_clusters, seed,
                                                 vocabulary.names)
+    if taxonomy.accept and training_features is not None:
+        vocabulary.cluster_centroids = cluster_centroids(training_features, training_clusters)
     for candidate, name in taxonomy.accept.items():
         members = (candidate_features or {}).get(candidate)
-        if members is None or not len(members):
+        unit = None if members is None else unit_rows(members)
+        if unit is None or not unit.shape[0]:
             raise ValueError(f"accepted candidate {candidate} has no members to learn it from")
-        unit = unit_rows(members)
         centroid = unit_rows(unit.mean(axis=0, keepdims=True))[0]
         distances = np.linalg.norm(unit - centroid, axis=1)
         extension = Extension(extension_id(candidate), candidate, centroid,
@@ -169,13 +185,22 @@ def build_vocabulary(taxonomy: Taxonomy, suggested_names: dict[int, str], *,
     return vocabulary
 
 
+def cluster_centroids(features, clusters) -> dict[int, np.ndarray]:
+    """Unit-length centroid of every non-noise cluster's unit-length members."""
+    unit, clusters = unit_rows(features), np.asarray(clusters)
+    return {int(c): unit_rows(unit[clusters == c].mean(axis=0, keepdims=True))[0]
+            for c in np.unique(clusters[clusters >= 0])}
+
+
 def _split(cluster, parts, names, features, clusters, seed, vocabulary_names) -> Split:
     if features is None or clusters is None:
         raise ValueError(f"splitting cluster {cluster} needs the training features")
-    members = unit_rows(np.asarray(features)[np.asarray(clusters) == cluster])
+    members = unit_rows(features)[np.asarray(clusters) == cluster]
     if len(members) < parts:
         raise ValueError(f"cluster {cluster} has {len(members)} training members, "
                          f"too few to split into {parts}")
+    from sklearn.cluster import KMeans  # only splits need it; scoring imports this module
+
     fit = KMeans(parts, n_init=10, random_state=seed).fit(members)
     order = np.argsort(-np.bincount(fit.labels_, minlength=parts), kind="stable")  # largest first
     ids = [SPLIT_ID_BASE * (cluster + 1) + part for part in range(parts)]
