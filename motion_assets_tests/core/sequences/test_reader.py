@@ -182,7 +182,7 @@ def test_sequence_ids_are_stable_across_reads(tmp_path):
 
 
 def test_parallel_read_equals_serial_read(tmp_path, monkeypatch):
-    import motion_assets.core.sequences.ingest as ingest
+    from motion_assets.core.sequences import ingest
 
     for n in range(30):
         write(tmp_path, f"D0{n % 6}/code_indices/s{n}.codes.json", sidecar([[n, 1], [2, n]]))
