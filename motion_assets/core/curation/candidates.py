@@ -22,7 +22,7 @@ from motion_assets.core.curation.vocabulary import cluster_centroids, unit_rows
 
 CANDIDATE_COLUMNS = ("candidate", "size", "exemplars", "signature", "nearest_cluster",
                      "distance_to_nearest", "separation", "members", "member_hashes",
-                     "member_codes", "status")
+                     "member_codes", "codes_per_window", "status")
 MIN_CANDIDATE_SIZE = 5  # fewer unknowns than this are no action worth a name
 INHERIT_OVERLAP = 0.5  # share of an earlier candidate's members that carries its id over
 
@@ -37,7 +37,8 @@ def propose_candidates(unknown: pd.DataFrame, features, training_features, train
                        min_size: int = MIN_CANDIDATE_SIZE, n_exemplars: int = 5) -> pd.DataFrame:
     """Candidates (columns :data:`CANDIDATE_COLUMNS`), largest first.
 
-    ``unknown``: one row per unknown sequence with ``path``, ``content_hash``, ``codes``;
+    ``unknown``: one row per unknown sequence with ``path``, ``content_hash``, ``codes``,
+    ``codes_per_window``;
     ``features`` ``[N, F]`` their features; ``training_*``: the bundle's training features,
     cluster ids and codes (for distances and distinctive n-grams); ``previous``: the last
     candidates table (ids are inherited from it).
@@ -70,6 +71,7 @@ def propose_candidates(unknown: pd.DataFrame, features, training_features, train
             "member_hashes": hashes,
             "member_codes": [np.asarray(c, dtype=np.int32) for c in
                              unknown["codes"].to_numpy()[members]],
+            "codes_per_window": int(unknown["codes_per_window"].to_numpy()[members[0]]),
             "status": "proposed",
         })
     frame = pd.DataFrame(rows, columns=list(CANDIDATE_COLUMNS))

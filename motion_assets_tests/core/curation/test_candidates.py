@@ -13,7 +13,7 @@ def _unknowns(rng, n_new=25, n_stray=8):
             [rng.integers(0, 50, 6) for _ in range(n_stray)]
     table = pd.DataFrame({"path": [f"v/code_indices/s{i}.codes.json" for i in range(len(codes))],
                           "content_hash": [f"h{i:03d}" for i in range(len(codes))],
-                          "codes": codes})
+                          "codes": codes, "codes_per_window": 3})
     return table, features, np.r_[np.ones(n_new, bool), np.zeros(n_stray, bool)]
 
 

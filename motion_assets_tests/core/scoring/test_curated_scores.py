@@ -83,3 +83,22 @@ def test_the_vocabulary_travels_inside_the_bundle_file(setup):
     there = score_sequences(loaded, training.head(50))
     assert np.array_equal(here["action_cluster"], there["action_cluster"])
     assert (here["action"] == there["action"]).all()
+
+
+def test_curating_names_clusters_from_the_labelled_subset_and_refuses_unknown_ids(setup):
+    from motion_assets.core.curation.taxonomy import TaxonomyError
+    from motion_assets.core.scoring.curation import curated_bundle
+
+    bundle, training, _, _ = setup
+    labelled = training.assign(label=training["action"]).sample(200, random_state=0)
+    curated, names = curated_bundle(bundle, parse_taxonomy({}), labelled=labelled,
+                                    training=training)
+    named = names[names["action"] != "unnamed"]
+    assert len(named) >= 3 and (named["purity"] >= 0.5).all()
+    scores = score_sequences(curated, training)
+    for cluster, action in zip(named["cluster"], named["action"]):
+        assert (scores.loc[(scores["action_cluster"] == cluster) & ~scores["unknown"], "action"]
+                == action).all()
+    with pytest.raises(TaxonomyError, match="no cluster 999"):
+        curated_bundle(bundle, parse_taxonomy({"clusters": {999: "x"}}, "v.yaml"),
+                       labelled=labelled, training=training)
