@@ -6,14 +6,19 @@ from dagster import AssetExecutionContext, AssetKey, AssetRecordsFilter, Dagster
 from motion_assets.core.files.verified_pickle import loads_verified
 
 
-def latest_metadata(instance: DagsterInstance, asset: str, partition: str) -> dict | None:
-    """Metadata values of the latest materialization of ``asset`` for ``partition``, or None."""
+def _latest_record(instance: DagsterInstance, asset: str, partition: str):
     records = instance.fetch_materializations(
         AssetRecordsFilter(asset_key=AssetKey(asset), asset_partitions=[partition]), limit=1
     ).records
-    if not records:
+    return records[0] if records else None
+
+
+def latest_metadata(instance: DagsterInstance, asset: str, partition: str) -> dict | None:
+    """Metadata values of the latest materialization of ``asset`` for ``partition``, or None."""
+    record = _latest_record(instance, asset, partition)
+    if record is None:
         return None
-    return {key: entry.value for key, entry in records[0].asset_materialization.metadata.items()}
+    return {key: entry.value for key, entry in record.asset_materialization.metadata.items()}
 
 
 def recorded_content_hash(context: AssetExecutionContext, asset: str) -> str | None:
@@ -25,3 +30,9 @@ def recorded_content_hash(context: AssetExecutionContext, asset: str) -> str | N
 def load_recorded_model(context: AssetExecutionContext, asset: str, data: bytes):
     """Unpickle a model file only when it is the file the instance recorded."""
     return loads_verified(data, recorded_content_hash(context, asset), what=f"{asset} ({context.partition_key})")
+
+
+def latest_materialization_time(instance: DagsterInstance, asset: str, partition: str) -> float | None:
+    """When ``asset``'s ``partition`` was last materialized (a timestamp), or None."""
+    record = _latest_record(instance, asset, partition)
+    return None if record is None else record.timestamp

@@ -1,8 +1,9 @@
 """New actions proposed from the unknowns that pile up in the online scores.
 
 The unknown sequences of a variant are featurized with the deployed bundle's featurizer and
-clustered with HDBSCAN (noise allowed: most stray unknowns belong to no new action; groups
-closer than a known cluster's median radius merge into one). Each
+clustered with HDBSCAN (noise allowed: most stray unknowns belong to no new action); groups
+whose centres lie closer than a known cluster's median radius merge into one, and stray
+unknowns as close to a group as known clips are to their own action join it. Each
 cluster becomes a candidate with its size, exemplar clips, the code n-grams that set it apart
 from the training sequences (c-TF-IDF against them) and how far it lies from the nearest
 existing cluster, relative to that cluster's own spread. Candidate ids are stable: a
@@ -18,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from motion_assets.core.clustering.signatures import NOISE, cluster_signatures
-from motion_assets.core.curation.vocabulary import cluster_centroids, unit_rows
+from motion_assets.core.curation.vocabulary import cluster_centroids, member_radius, unit_rows
 
 CANDIDATE_COLUMNS = ("candidate", "size", "exemplars", "signature", "nearest_cluster",
                      "distance_to_nearest", "separation", "members", "member_hashes",
@@ -47,11 +48,13 @@ def propose_candidates(unknown: pd.DataFrame, features, training_features, train
         return pd.DataFrame(columns=list(CANDIDATE_COLUMNS))
     unit = unit_rows(features)
     centroids, spreads = _cluster_geometry(training_features, training_clusters)
-    # groups of unknowns closer together than a known cluster's typical radius are one action
-    merge_distance = float(np.median(list(spreads.values()))) if spreads else 0.0
-    labels = hdbscan.HDBSCAN(min_cluster_size=min_size, min_samples=min(min_size, 5),
-                             cluster_selection_epsilon=merge_distance,
+    labels = hdbscan.HDBSCAN(min_cluster_size=min_size, min_samples=min(min_size, 3),
                              allow_single_cluster=True).fit_predict(unit)
+    # groups of unknowns closer together than a known cluster's typical radius are one action
+    labels = _merge_close(unit, labels, float(np.median(list(spreads.values()))) if spreads else 0.0)
+    # HDBSCAN keeps only the dense core: clips as close as a known action's members join it
+    known_radius = member_radius(training_features, training_clusters, centroids) if centroids else 0.0
+    labels = _absorb_near(unit, labels, known_radius)
     groups = [np.flatnonzero(labels == label) for label in np.unique(labels[labels >= 0])]
     signatures = _signatures(unknown["codes"].tolist(), labels, training_codes)
     rows = []
@@ -91,6 +94,39 @@ def carry_accepted(current: pd.DataFrame, previous: pd.DataFrame | None, accepte
                     & ~previous["candidate"].isin(current["candidate"])].copy()
     kept["status"] = "accepted"
     return pd.concat([current, kept], ignore_index=True) if len(kept) else current
+
+
+def _absorb_near(unit: np.ndarray, labels: np.ndarray, known_radius: float) -> np.ndarray:
+    """Noise points within a cluster's radius (its core's 95th percentile distance, at least
+    ``known_radius``) of its centre join the nearest such cluster."""
+    labels = labels.copy()
+    ids = np.unique(labels[labels >= 0])
+    noise = np.flatnonzero(labels < 0)
+    if not len(ids) or not len(noise):
+        return labels
+    centres = np.stack([unit_rows(unit[labels == i].mean(axis=0, keepdims=True))[0] for i in ids])
+    radii = np.array([max(float(np.quantile(np.linalg.norm(unit[labels == i] - c, axis=1), 0.95)),
+                          known_radius) for i, c in zip(ids, centres)])
+    distance = np.linalg.norm(unit[noise, None] - centres[None], axis=2)
+    nearest = distance.argmin(axis=1)
+    near = distance[np.arange(len(noise)), nearest] <= radii[nearest]
+    labels[noise[near]] = ids[nearest[near]]
+    return labels
+
+
+def _merge_close(unit: np.ndarray, labels: np.ndarray, distance: float) -> np.ndarray:
+    """Merge clusters whose centroids lie within ``distance`` of each other, closest first."""
+    labels = labels.copy()
+    while True:
+        ids = np.unique(labels[labels >= 0])
+        if len(ids) < 2:
+            return labels
+        centres = np.stack([unit_rows(unit[labels == i].mean(axis=0, keepdims=True))[0] for i in ids])
+        gaps = np.linalg.norm(centres[:, None] - centres[None], axis=2) + np.eye(len(ids)) * np.inf
+        a, b = np.unravel_index(np.argmin(gaps), gaps.shape)
+        if gaps[a, b] >= distance:
+            return labels
+        labels[labels == ids[b]] = ids[a]
 
 
 def _inherit_ids(frame: pd.DataFrame, previous: pd.DataFrame | None) -> pd.DataFrame:

@@ -20,6 +20,7 @@ import hashlib
 import os
 from dataclasses import dataclass, field
 
+import pandas as pd
 import yaml
 
 DECISION_KEYS = ("name", "merge_into", "not_an_action", "split", "names", "note")
@@ -205,3 +206,43 @@ def describe(decision: ClusterDecision) -> str:
     if decision.not_an_action:
         parts.append("not an action")
     return ", ".join(parts) or "no decision"
+
+
+TABLE_COLUMNS = ("kind", "cluster", "candidate", "name", "merge_into", "not_an_action", "split",
+                 "names", "note", "sha256")
+
+
+def taxonomy_table(taxonomy: Taxonomy):
+    """One row per decision (``kind`` cluster or accept), the file's sha256 on every row:
+    what the cluster_taxonomy asset stores, and :func:`taxonomy_from_table` reads back."""
+    rows = [{"kind": "cluster", "cluster": cluster, "candidate": None, "name": d.name,
+             "merge_into": d.merge_into, "not_an_action": d.not_an_action, "split": d.split,
+             "names": list(d.names), "note": d.note, "sha256": taxonomy.sha256}
+            for cluster, d in sorted(taxonomy.clusters.items())]
+    rows += [{"kind": "accept", "cluster": None, "candidate": candidate, "name": name,
+              "merge_into": None, "not_an_action": False, "split": None, "names": [],
+              "note": None, "sha256": taxonomy.sha256}
+             for candidate, name in taxonomy.accept.items()]
+    frame = pd.DataFrame(rows, columns=list(TABLE_COLUMNS))
+    for column in ("cluster", "merge_into", "split"):
+        frame[column] = frame[column].astype("Int64")
+    return frame
+
+
+def taxonomy_from_table(table, source: str = "cluster_taxonomy") -> Taxonomy:
+    """The :class:`Taxonomy` a :func:`taxonomy_table` holds."""
+    def value(v):
+        return None if v is None or (isinstance(v, float) and v != v) or str(v) == "<NA>" else v
+
+    clusters, accept, sha = {}, {}, None
+    for row in table.to_dict("records"):
+        sha = value(row["sha256"]) or sha
+        if row["kind"] == "accept":
+            accept[row["candidate"]] = row["name"]
+            continue
+        merge, split = value(row["merge_into"]), value(row["split"])
+        clusters[int(row["cluster"])] = ClusterDecision(
+            name=value(row["name"]), merge_into=None if merge is None else int(merge),
+            not_an_action=bool(row["not_an_action"]), split=None if split is None else int(split),
+            names=tuple(row["names"] if row["names"] is not None else ()), note=value(row["note"]))
+    return Taxonomy(source=source, clusters=clusters, accept=accept, sha256=sha)

@@ -8,7 +8,8 @@ after clustering, so batch and online scores carry the same ``action`` beside th
 - a split cluster's members go to the nearest part (k-means centroids of its training members
   in the featurizer's space, unit-normalised);
 - an accepted new action claims a sequence that lies within its radius (the 95th percentile
-  of its members' distance to their centroid) when the sequence is flagged unknown or lies
+  of its members' distance to their centroid, at least that of the known clusters' members:
+  a candidate learnt from a handful of clips is no tighter than a real action) when the sequence is flagged unknown or lies
   closer to the new action's centroid than to its own cluster's (the model never saw the
   action, so it forced some of its clips into known clusters); existing ids never change;
 - ``not_an_action`` clusters keep their id and say so instead of a name.
@@ -34,6 +35,7 @@ UNKNOWN = "unknown"
 SPLIT_ID_BASE = 1000
 EXTENSION_ID_BASE = 1_000_000
 EXTENSION_RADIUS_QUANTILE = 0.95
+UNKNOWN_RADIUS_FACTOR = 2.0  # how far an accepted action reaches among unknowns (see above)
 
 
 def unit_rows(features) -> np.ndarray:
@@ -101,11 +103,16 @@ class CuratedVocabulary:
         distance = np.linalg.norm(unit[:, None, :] - centroids[None], axis=2)
         nearest = distance.argmin(axis=1)
         best = distance[np.arange(len(unit)), nearest]
-        within = best <= np.array([e.radius for e in self.extensions])[nearest]
+        radius = np.array([e.radius for e in self.extensions])[nearest]
         own = np.array([np.linalg.norm(unit[i] - self.cluster_centroids[int(c)])
                         if int(c) in self.cluster_centroids else np.inf
                         for i, c in enumerate(base)])
-        return within & (unknown | (best < own)), nearest
+        known = np.stack(list(self.cluster_centroids.values())) if self.cluster_centroids else None
+        closest_known = (np.linalg.norm(unit[:, None, :] - known[None], axis=2).min(axis=1)
+                         if known is not None else np.full(len(unit), np.inf))
+        takes_known = ~unknown & (best <= radius) & (best < own)
+        takes_unknown = unknown & (best <= UNKNOWN_RADIUS_FACTOR * radius) & (best < closest_known)
+        return takes_known | takes_unknown, nearest
 
     def action_name(self, action_cluster: int) -> str:
         if action_cluster < 0:
@@ -169,8 +176,11 @@ def build_vocabulary(taxonomy: Taxonomy, suggested_names: dict[int, str], *,
             vocabulary.splits[cluster] = _split(cluster, decision.split, decision.names,
                                                 training_features, training_clusters, seed,
                                                 vocabulary.names)
+    known_radius = 0.0
     if taxonomy.accept and training_features is not None:
         vocabulary.cluster_centroids = cluster_centroids(training_features, training_clusters)
+        known_radius = member_radius(training_features, training_clusters,
+                                      vocabulary.cluster_centroids)
     for candidate, name in taxonomy.accept.items():
         members = (candidate_features or {}).get(candidate)
         unit = None if members is None else unit_rows(members)
@@ -178,8 +188,8 @@ def build_vocabulary(taxonomy: Taxonomy, suggested_names: dict[int, str], *,
             raise ValueError(f"accepted candidate {candidate} has no members to learn it from")
         centroid = unit_rows(unit.mean(axis=0, keepdims=True))[0]
         distances = np.linalg.norm(unit - centroid, axis=1)
-        extension = Extension(extension_id(candidate), candidate, centroid,
-                              float(np.quantile(distances, EXTENSION_RADIUS_QUANTILE)))
+        radius = max(float(np.quantile(distances, EXTENSION_RADIUS_QUANTILE)), known_radius)
+        extension = Extension(extension_id(candidate), candidate, centroid, radius)
         vocabulary.extensions.append(extension)
         vocabulary.names[extension.cluster] = name
     return vocabulary
@@ -190,6 +200,13 @@ def cluster_centroids(features, clusters) -> dict[int, np.ndarray]:
     unit, clusters = unit_rows(features), np.asarray(clusters)
     return {int(c): unit_rows(unit[clusters == c].mean(axis=0, keepdims=True))[0]
             for c in np.unique(clusters[clusters >= 0])}
+
+
+def member_radius(features, clusters, centroids) -> float:
+    """The 95th percentile of known members' distance to their cluster's centroid."""
+    unit, clusters = unit_rows(features), np.asarray(clusters)
+    distances = [np.linalg.norm(unit[clusters == c] - centre, axis=1) for c, centre in centroids.items()]
+    return float(np.quantile(np.concatenate(distances), EXTENSION_RADIUS_QUANTILE)) if distances else 0.0
 
 
 def _split(cluster, parts, names, features, clusters, seed, vocabulary_names) -> Split:

@@ -43,6 +43,8 @@ HISTORY_SCHEMA = pa.schema([
     ("is_noise", pa.bool_()),
     ("unknown", pa.bool_()),
     ("unknown_score", pa.float64()),
+    ("action_cluster", pa.int64()),  # after the curated taxonomy (null in parts written before it)
+    ("action", pa.string()),
     ("scoring_id", pa.string()),
     ("bundle_hash", pa.string()),
     ("threshold", pa.float64()),
@@ -73,7 +75,7 @@ def history_rows(scores: pd.DataFrame, sequences: pd.DataFrame, identity: Scorin
         "line": sequences["line"].to_numpy(),
         "content_hash": sequences["content_hash"].to_numpy(dtype=object),
     })
-    for name in HISTORY_SCHEMA.names[4:13]:
+    for name in HISTORY_SCHEMA.names[4:15]:  # cluster .. action: the score columns
         rows[name] = scores[name].to_numpy()
     for name, value in identity.columns().items():
         rows[name] = [value] * len(rows)

@@ -17,6 +17,7 @@ from dagster import (
     asset,
 )
 
+from motion_assets.core.curation.taxonomy import TaxonomyError, taxonomy_from_table
 from motion_assets.core.encoder.checkpoint import load_encoder
 from motion_assets.core.encoder.featurizer import EncoderFeaturizer
 from motion_assets.core.features.featurizers import table_levels
@@ -37,6 +38,7 @@ from motion_assets.core.scoring.history import (
     history_folder,
 )
 from motion_assets.core.scoring.identity import scoring_identity
+from motion_assets.core.scoring.curation import curated_bundle
 from motion_assets.core.scoring.monitoring import cluster_share_drift, unknown_share_recent
 from motion_assets.core.scoring.score import score_sequences
 from motion_assets.core.sequences.incoming_files import confined_path, sequence_files_below
@@ -57,7 +59,9 @@ from motion_assets.defs.ui_metadata import markdown_table
     group_name="scoring",
     ins={"sequence_encoder": AssetIn(), "hdbscan_model": AssetIn(), "bayes_gmm_model": AssetIn()},
     description="Everything needed to score one new sequence: encoder, preprocessing, the chosen "
-    "cluster model and the unknown threshold, in one content-hashed file",
+    "cluster model, the unknown threshold and the curated vocabulary (cluster_taxonomy, names "
+    "from the labelled subset, accepted new actions learnt from the last new_action_candidates), "
+    "in one content-hashed file",
 )
 def scoring_bundle(
     context: AssetExecutionContext,
@@ -68,6 +72,9 @@ def scoring_bundle(
     sequence_encoder: bytes,
     hdbscan_model: bytes,
     bayes_gmm_model: bytes,
+    cluster_taxonomy: pd.DataFrame,
+    labelled_sequences: pd.DataFrame,
+    previous_tables: PreviousTables,
 ) -> MaterializeResult:
     models = {"hdbscan": (hdbscan_model, hdbscan_clusters), "bayes_gmm": (bayes_gmm_model, bayes_gmm_clusters)}
     if config.clusterer not in models:
@@ -90,6 +97,13 @@ def scoring_bundle(
     if config.threshold is None:
         bundle = calibrated_bundle(bundle, training, config.target_unknown_share,
                                    noise_is_unknown=config.noise_is_unknown, training_scores=online)
+    try:
+        bundle, names = curated_bundle(
+            bundle, taxonomy_from_table(cluster_taxonomy), labelled=labelled_sequences,
+            training=training,
+            candidates=previous_tables.read("new_action_candidates", context.partition_key))
+    except (TaxonomyError, ValueError) as error:
+        raise Failure(f"cluster_taxonomy of {context.partition_key}: {error}") from None
     data = bundle_to_bytes(bundle)
     batch_clusters = batch.set_index("sequence_id").loc[training["sequence_id"], "cluster"].to_numpy()
     clustered = batch_clusters >= 0
@@ -109,6 +123,8 @@ def scoring_bundle(
             "training_unknown_share": thresholds.achieved_unknown_share
             if thresholds.achieved_unknown_share is not None else float(online["unknown"].mean()),
             "online_vs_batch_agreement_non_noise": agreement,
+            "named_clusters": int((names["action"] != "unnamed").sum()),
+            "accepted_new_actions": len(bundle.vocabulary.extensions),
             "bytes": len(data),
         },
     )

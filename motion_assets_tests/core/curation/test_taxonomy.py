@@ -70,3 +70,15 @@ def test_changes_say_what_a_person_decided():
                      "cluster 1: decision removed (was named 'x')",
                      "cluster 2: merged into 0",
                      "candidate cand-1: accepted as 'drop'"]
+
+
+def test_a_taxonomy_survives_its_table_form():
+    from motion_assets.core.curation.taxonomy import taxonomy_from_table, taxonomy_table
+
+    taxonomy = parse_taxonomy({"clusters": {0: {"name": "pick"}, 3: {"merge_into": 0},
+                                            2: {"split": 2, "names": ["a"]},
+                                            5: {"not_an_action": True, "note": "n"}},
+                               "accept": {"cand-1": "drop"}}, sha256="ab" * 32)
+    again = taxonomy_from_table(taxonomy_table(taxonomy))
+    assert again.clusters == taxonomy.clusters and again.accept == taxonomy.accept
+    assert again.sha256 == taxonomy.sha256
