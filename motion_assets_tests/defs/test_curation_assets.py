@@ -139,5 +139,5 @@ def test_a_curated_merge_moves_scores_and_a_bad_file_fails_in_one_line(curated):
     path.write_text("clusters:\n  0: {merge_into: 0}\n")
     result = pipeline.materialize(["cluster_taxonomy"], raise_on_error=False)
     assert not result.success
-    failure = [e for e in result.all_events if e.is_step_failure][0]
+    failure = next(e for e in result.all_events if e.is_step_failure)
     assert "cannot merge into itself" in failure.step_failure_data.error.message

@@ -232,7 +232,7 @@ def taxonomy_table(taxonomy: Taxonomy):
 def taxonomy_from_table(table, source: str = "cluster_taxonomy") -> Taxonomy:
     """The :class:`Taxonomy` a :func:`taxonomy_table` holds."""
     def value(v):
-        return None if v is None or (isinstance(v, float) and v != v) or str(v) == "<NA>" else v
+        return None if v is None or pd.isna(v) else v
 
     clusters, accept, sha = {}, {}, None
     for row in table.to_dict("records"):
