@@ -122,7 +122,8 @@ def _merge_close(unit: np.ndarray, labels: np.ndarray, distance: float) -> np.nd
         if len(ids) < 2:
             return labels
         centres = np.stack([unit_rows(unit[labels == i].mean(axis=0, keepdims=True))[0] for i in ids])
-        gaps = np.linalg.norm(centres[:, None] - centres[None], axis=2) + np.eye(len(ids)) * np.inf
+        gaps = np.linalg.norm(centres[:, None] - centres[None], axis=2)
+        np.fill_diagonal(gaps, np.inf)
         a, b = np.unravel_index(np.argmin(gaps), gaps.shape)
         if gaps[a, b] >= distance:
             return labels
