@@ -141,3 +141,29 @@ def test_a_curated_merge_moves_scores_and_a_bad_file_fails_in_one_line(curated):
     assert not result.success
     failure = next(e for e in result.all_events if e.is_step_failure)
     assert "cannot merge into itself" in failure.step_failure_data.error.message
+
+
+def test_the_taxonomy_sensor_observes_the_file_and_reruns_curation_when_it_changes(curated):
+    from dagster import build_sensor_context
+
+    from motion_assets.defs.curation.resources import TaxonomyFiles
+    from motion_assets.defs.curation.sensors import taxonomy_sensor
+
+    pipeline, taxonomy_dir = curated
+    files = TaxonomyFiles(folder=str(taxonomy_dir))
+    first = taxonomy_sensor(build_sensor_context(instance=pipeline.instance,
+                                                 resources={"taxonomy_files": files}))
+    assert [e.partition for e in first.asset_events] == [MAIN_VARIANT]
+    assert not [r for r in first.run_requests if r.job_name == "curation_refresh"]
+    again = taxonomy_sensor(build_sensor_context(instance=pipeline.instance, cursor=first.cursor,
+                                                 resources={"taxonomy_files": files}))
+    assert not again.asset_events and not [r for r in again.run_requests
+                                            if r.job_name == "curation_refresh"]
+    taxonomy_dir.mkdir(exist_ok=True)
+    (taxonomy_dir / f"{MAIN_VARIANT}.yaml").write_text("clusters:\n  0: {name: edited}\n")
+    changed = taxonomy_sensor(build_sensor_context(instance=pipeline.instance, cursor=again.cursor,
+                                                   resources={"taxonomy_files": files}))
+    refresh = [r for r in changed.run_requests if r.job_name == "curation_refresh"]
+    assert len(refresh) == 1 and refresh[0].partition_key == MAIN_VARIANT
+    assert changed.asset_events[0].tags["dagster/data_version"] != first.asset_events[0].tags[
+        "dagster/data_version"]
