@@ -1,6 +1,6 @@
 """The one Definitions object of the code location: it only assembles ``defs``."""
 
-from dagster import Definitions, in_process_executor, load_assets_from_modules
+from dagster import Definitions, load_assets_from_modules
 
 from motion_assets.defs.clustering import assets as cluster_assets
 from motion_assets.defs.clustering import pictures as cluster_pictures
@@ -10,6 +10,7 @@ from motion_assets.defs.curation.jobs import curation_refresh, propose_new_actio
 from motion_assets.defs.curation.sensors import taxonomy_sensor
 from motion_assets.defs.encoder import assets as encoder_assets
 from motion_assets.defs.evaluation import assets as evaluation_assets
+from motion_assets.defs.executors import executor_from_environment
 from motion_assets.defs.jobs import score_sequences_job, variant_pipeline
 from motion_assets.defs.resources import build_resources
 from motion_assets.defs.scoring import assets as scoring_assets
@@ -28,8 +29,6 @@ defs = Definitions(
     jobs=[variant_pipeline, score_sequences_job, curation_refresh, propose_new_actions],
     sensors=[variant_folder_sensor, new_tokenizer_output_sensor, taxonomy_sensor],
     resources=build_resources(),
-    # One step at a time in the run's process: torch and sklearn are imported once, threads
-    # are not oversubscribed on small machines, SQLite is not contended. At scale, swap in
-    # the k8s or celery executor here.
-    executor=in_process_executor,
+    # In-process by default (embedded); deploy/ picks celery, multiprocess or k8s by environment.
+    executor=executor_from_environment(),
 )

@@ -7,13 +7,11 @@ One command line (the slow part: a code server and one run process per run) serv
 import dataclasses
 import glob
 import os
-import shutil
 import subprocess
 import sys
 
 import pandas as pd
 import pytest
-import yaml
 from dagster import DagsterInstance, DagsterRunStatus, RunsFilter
 
 from motion_assets.core.synthetic import (
@@ -22,21 +20,9 @@ from motion_assets.core.synthetic import (
     VariantSpec,
     write_tokenizer_output,
 )
+from motion_assets_tests.tiny_configs import REPO, write_tiny_configs
 
 BAD_VARIANT = "broken_variant"
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
-
-def tiny_configs(folder) -> str:
-    shutil.copytree(os.path.join(REPO, "configs"), folder)
-    path = os.path.join(folder, "sequence_embed.yaml")
-    with open(path) as handle:
-        config = yaml.safe_load(handle)
-    config["model"]["d_model"] = 16
-    config["train"]["epochs"] = 2
-    with open(path, "w") as handle:
-        yaml.safe_dump(config, handle)
-    return str(folder)
 
 
 @dataclasses.dataclass
@@ -63,7 +49,7 @@ def ran(tmp_path_factory):
     done = subprocess.run(
         [command, "run", "--inference-root", str(tree.inference_root),
          "--incoming-root", str(tree.incoming_root), "--storage", str(storage),
-         "--configs", tiny_configs(root / "configs"),
+         "--configs", write_tiny_configs(root / "configs"),
          "--select", "*scoring_bundle,online_scores"],
         check=False, capture_output=True, text=True, timeout=1200, cwd=REPO,
         env={**os.environ, "DAGSTER_HOME": str(home)},

@@ -23,6 +23,7 @@ from motion_assets.core.files.verified_pickle import sha256_hex
 from motion_assets.core.sequences.overlap import featurizer_sequences
 from motion_assets.core.sequences.table import unique_sequences
 from motion_assets.defs.config_mirror import dagster_config_for, to_core
+from motion_assets.defs.executors import GPU_STEP_TAGS
 from motion_assets.defs.partitions import dataset_variants
 from motion_assets.defs.ui_metadata import column_schema, image, markdown_table
 
@@ -44,6 +45,7 @@ def _training_config(config, table: pd.DataFrame) -> SequenceEmbedConfig:
     io_manager_key="model_files",
     kinds={"pytorch"},
     group_name="encoder",
+    op_tags=GPU_STEP_TAGS,
     description="LSTM/GRU sequence encoder trained on the variant's unique code sequences",
 )
 def sequence_encoder(
