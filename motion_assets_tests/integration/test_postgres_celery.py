@@ -44,8 +44,10 @@ pytestmark = pytest.mark.integration
 
 VARIANTS = (MAIN_VARIANT, SECOND_CAMERA_VARIANT)
 DEADLINE_SECONDS = 1500
-# Columns that say when or by which run a row was made, not what it holds.
-WHEN_COLUMNS = {"scored_at", "run_id"}
+# Columns that say when or by which run a row was made, not what it holds. bundle_hash too:
+# the scoring bundle records when it was made (provenance.created), so two equal bundles
+# hash apart; every score they give is compared.
+WHEN_COLUMNS = {"scored_at", "run_id", "bundle_hash"}
 
 
 def tiny_tree(root):
