@@ -6,21 +6,18 @@ from __future__ import annotations
 import os
 
 from motion_assets.cli.job_runs import PlannedRun
-from motion_assets.core.sequences.incoming_files import new_settled_files
+from motion_assets.core.scoring.history import history_folder, unscored_files
 from motion_assets.defs.model_records import latest_metadata
 from motion_assets.defs.resources import IncomingWatch
 
 SCORING_JOB = "score_sequences"
 
 
-def scoring_runs(instance, incoming_root: str, variants: list[str], resources: dict,
-                 quiet_console: dict) -> list[PlannedRun]:
-    """Runs that score the incoming files of ``variants``; what is skipped is said on stdout.
-
-    Files already scored with the same content and bundle add no row (online_scores' identity
-    rule), so handing a file over again is harmless; a file still being written is left for
-    the sensor, by the same settle rule.
-    """
+def scoring_runs(instance, incoming_root: str, storage: str, variants: list[str],
+                 resources: dict, quiet_console: dict) -> list[PlannedRun]:
+    """Runs that score the settled incoming files of ``variants`` that the history has no
+    score of since they last changed (``unscored_files``: the sensor's listing and settle
+    rule); what is skipped is said on stdout."""
     watch = IncomingWatch()
     planned = []
     for variant in variants:
@@ -30,10 +27,9 @@ def scoring_runs(instance, incoming_root: str, variants: list[str], resources: d
         if latest_metadata(instance, "scoring_bundle", variant) is None:
             print(f"{variant}: no scoring bundle yet, incoming files not scored")
             continue
-        fresh, settling = new_settled_files(folder, {}, watch.settle_seconds)
-        if settling:
-            print(f"{variant}: {settling} incoming file(s) still being written, left for the sensor")
-        paths = sorted(fresh)
+        paths = unscored_files(folder, history_folder(storage, variant), watch.settle_seconds)
+        if not paths:
+            print(f"{variant}: no incoming file to score")
         for start in range(0, len(paths), watch.batch_size):
             batch = paths[start : start + watch.batch_size]
             run_config = {"ops": {"online_scores": {"config": {"files": batch}}},

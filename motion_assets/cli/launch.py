@@ -130,7 +130,8 @@ def _launch_in(instance, workspace, inputs: dict) -> int:
     if scoring:
         ready = [v for v in variants if all(o.succeeded for o in outcomes[v])]
         resources = _resource_config(inputs)
-        planned = scoring_runs(instance, inputs["incoming_root"], ready, resources, QUIET_CONSOLE)
+        planned = scoring_runs(instance, inputs["incoming_root"], inputs["storage"], ready,
+                               resources, QUIET_CONSOLE)
         for plan, outcome in zip(planned, _run_in_order(instance, workspace, planned)):
             outcomes[plan.variant].append(outcome)
     return print_summary(outcomes, inputs["storage"])
