@@ -23,7 +23,7 @@ from pydantic import Field
 from upath import UPath
 
 from motion_assets.core.files.atomic_write import write_atomically
-from motion_assets.core.files.layout import PART_PREFIX, TABLE_EXTENSION, StorageLayout
+from motion_assets.core.files.layout import StorageLayout
 from motion_assets.core.files.model_versions import (
     MIN_KEEP_LAST,
     prune_versions,
@@ -113,10 +113,7 @@ class ModelFileIOManager(IOManager):
         if asset not in VERSIONS_REFERENCED_BY:
             return set()
         table, column = VERSIONS_REFERENCED_BY[asset]
-        files = [self.layout.table(table, partition)]
-        parts = self.layout.partition_folder(table, partition)
-        if parts.exists():
-            files += sorted(parts.glob(f"{PART_PREFIX}*.{TABLE_EXTENSION}"))
+        files = [self.layout.table(table, partition), *self.layout.parts(table, partition)]
         return {value for path in files if path.exists()
                 for value in read_table(path, [column]).column(column).to_pylist() if value}
 
@@ -136,7 +133,8 @@ class ModelFiles(ConfigurableIOManagerFactory):
 
 
 class PreviousTables(ConfigurableResource):
-    """Read-only view of what an asset wrote last time (e.g. to keep cluster ids stable)."""
+    """What an asset published last time (e.g. to keep cluster ids stable), and the place
+    beside it for a table its blocking checks refused (write_audit_publish.py)."""
 
     base_path: str
 
@@ -149,3 +147,8 @@ class PreviousTables(ConfigurableResource):
         if not path.exists():
             return None
         return read_table(path).to_pandas()
+
+    def write_aside(self, asset: str, partition: str, table: pa.Table | pd.DataFrame) -> UPath:
+        path = self.layout.failed_checks_table(asset, partition)
+        write_table(path, table)
+        return path

@@ -5,7 +5,7 @@
     <root>/<asset>/<partition>.<extension>             a file beside a table (``results.jsonl``)
     <root>/<asset>/<partition>/<sha256>.bin            one version of a model file, never overwritten
     <root>/<asset>/<partition>/current.json            which version is current (manifest.py)
-    <root>/<asset>/<partition>/part-<run id>.parquet   one run's part of an append-only table
+    <root>/<asset>/<partition>/part-<part id>.parquet  one run's part of an append-only table
 
 The root is a local folder or any fsspec URL (s3://, gs://). Asset, partition and run names
 become path components, so a name that could climb out of its folder is refused.
@@ -54,8 +54,14 @@ class StorageLayout:
     def manifest(self, asset: str, partition: str) -> UPath:
         return self.partition_folder(asset, partition) / MANIFEST_NAME
 
-    def part(self, asset: str, partition: str, run_id: str) -> UPath:
-        return self.partition_folder(asset, partition) / f"{PART_PREFIX}{_component(run_id)}.{TABLE_EXTENSION}"
+    def part(self, asset: str, partition: str, part_id: str) -> UPath:
+        """One part of an append-only table (``part_id``: unique per run, e.g. time + random)."""
+        return self.partition_folder(asset, partition) / f"{PART_PREFIX}{_component(part_id)}.{TABLE_EXTENSION}"
+
+    def parts(self, asset: str, partition: str) -> list[UPath]:
+        """The published parts of an append-only table, by name (temporaries are dotfiles)."""
+        folder = self.partition_folder(asset, partition)
+        return sorted(folder.glob(f"{PART_PREFIX}*.{TABLE_EXTENSION}")) if folder.exists() else []
 
 
 def version_of(path: UPath) -> str | None:
