@@ -18,8 +18,9 @@ from motion_assets.defs.storage import ModelFileIOManager, write_table
 
 
 def store(manager: ModelFileIOManager, data: bytes, age: int = 0) -> str:
-    manager.handle_output(build_output_context(asset_key="scoring_bundle", partition_key="v1",
-                                               run_id=f"run-{age}"), data)
+    # Entered and left: a built context left open keeps its ephemeral instance current.
+    with build_output_context(asset_key="scoring_bundle", partition_key="v1", run_id=f"run-{age}") as context:
+        manager.handle_output(context, data)
     path = manager.layout.model_version("scoring_bundle", "v1", sha256_hex(data)).path
     os.utime(path, (os.path.getmtime(path) - age,) * 2)
     return sha256_hex(data)
@@ -42,8 +43,8 @@ def test_loading_follows_the_instance_record_not_a_manifest_that_moved_ahead(tmp
     with instance_for_test() as instance:
         instance.report_runless_asset_event(AssetMaterialization(
             "scoring_bundle", partition="v1", metadata={"content_hash": recorded}))
-        context = build_input_context(asset_key="scoring_bundle", partition_key="v1", instance=instance)
-        assert manager.load_input(context) == b"recorded bundle"
+        with build_input_context(asset_key="scoring_bundle", partition_key="v1", instance=instance) as context:
+            assert manager.load_input(context) == b"recorded bundle"
     assert read_current(manager.layout, "scoring_bundle", "v1").sha256 != recorded
 
 
@@ -51,6 +52,6 @@ def test_without_a_record_loading_takes_the_manifests_version(tmp_path):
     manager = ModelFileIOManager(StorageLayout(str(tmp_path)), keep_versions=5)
     store(manager, b"old")
     store(manager, b"current")
-    with instance_for_test() as instance:
-        context = build_input_context(asset_key="scoring_bundle", partition_key="v1", instance=instance)
+    with (instance_for_test() as instance,
+          build_input_context(asset_key="scoring_bundle", partition_key="v1", instance=instance) as context):
         assert manager.load_input(context) == b"current"
