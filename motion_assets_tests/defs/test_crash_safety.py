@@ -76,6 +76,10 @@ def incoming(pipeline) -> list[str]:
     return sorted(str(p.relative_to(root)) for p in root.rglob("*.codes.json"))
 
 
+def scoring(files: list[str]) -> dict:
+    return {"ops": {"online_scores": {"config": {"files": files}}}}
+
+
 def test_killed_while_publishing_a_table_the_last_good_one_stays(pipeline, tmp_path):
     before = published_files(pipeline.storage)
     kill_at_publish(pipeline, tmp_path, ["code_sequences", "rejected_files"],
@@ -110,12 +114,12 @@ def test_killed_between_bundle_file_and_manifest_the_previous_bundle_still_score
 
 
 def test_killed_while_writing_scores_the_stored_scores_stay(pipeline, tmp_path):
-    config = {"ops": {"online_scores": {"config": {"files": incoming(pipeline)[:4]}}}}
-    pipeline.materialize(["online_scores"], config)
+    pipeline.materialize(["online_scores"], scoring(incoming(pipeline)[:4]))
     before = published_files(pipeline.storage)
-    kill_at_publish(pipeline, tmp_path, ["online_scores"], "online_scores/*", config)
+    new_files = scoring(incoming(pipeline)[4:8])  # files scored before add no part: nothing to kill
+    kill_at_publish(pipeline, tmp_path, ["online_scores"], "online_scores/*", new_files)
     assert_unchanged(before, published_files(pipeline.storage))
-    pipeline.materialize(["online_scores"], config)
+    pipeline.materialize(["online_scores"], new_files)
     assert temporaries(pipeline.storage) == []
 
 
@@ -126,7 +130,6 @@ def test_a_rollback_makes_both_the_manifest_and_the_pipeline_use_the_older_bundl
     assert read_current(layout, "scoring_bundle", MAIN_VARIANT).sha256 != older
     record_rollback(pipeline.instance, layout, "scoring_bundle", MAIN_VARIANT, older)
     assert current_bundle(pipeline).provenance["bundle_sha256"] == older
-    result = pipeline.materialize(["online_scores"], {"ops": {"online_scores": {"config": {
-        "files": incoming(pipeline)[4:6]}}}})
+    result = pipeline.materialize(["online_scores"], scoring(incoming(pipeline)[8:10]))
     metadata = result.get_asset_materialization_events()[0].materialization.metadata
     assert metadata["bundle_hash"].value == older
