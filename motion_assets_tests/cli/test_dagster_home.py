@@ -91,6 +91,17 @@ def wait_for(condition, what, timeout):
     raise AssertionError(f"not within {timeout} s: {what}")
 
 
+def launch_queued_run(jobs, env):
+    """``dagster job launch`` puts the quick job in the queue. On this loaded machine it once
+    exited 1 while the daemon shared its SQLite instance: it tries twice more, then reports."""
+    for _ in range(3):
+        launch = subprocess.run([os.path.join(BIN, "dagster"), "job", "launch", "-f", jobs, "-j", "quick"],
+                                check=False, env=env, capture_output=True, text=True, timeout=60)
+        if launch.returncode == 0:
+            return
+    raise AssertionError(launch.stderr[-2000:])
+
+
 def runs_of(instance, job_name):
     return [run for run in instance.get_runs() if run.job_name == job_name]
 
@@ -121,10 +132,7 @@ def test_a_run_killed_with_sigkill_is_failed_and_the_queued_run_starts(home, tmp
             dead = wait_for(lambda: [r for r in runs_of(instance, "slow")
                                      if r.status == DagsterRunStatus.STARTED], "the slow run starts", 60)[0]
             os.kill(doomed.pid, signal.SIGKILL)
-            launch = subprocess.run([os.path.join(BIN, "dagster"), "job", "launch", "-f", jobs, "-j", "quick"],
-                                    check=False, cwd=tmp_path, env=env, capture_output=True, text=True,
-                                    timeout=60)
-            assert launch.returncode == 0, launch.stderr[-2000:]
+            launch_queued_run(jobs, env)
             queued = wait_for(lambda: runs_of(instance, "quick"), "the quick run is queued", 10)[0]
             finished = wait_for(
                 lambda: (run := instance.get_run_by_id(queued.run_id)).is_finished and run,
