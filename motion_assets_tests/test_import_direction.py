@@ -1,12 +1,14 @@
 """core/ never imports Dagster, and its stage packages import only downward:
-files < sequences < features < encoder < clustering < evaluation < scoring; synthetic (the
-generator) stands beside them and may use sequences. core/config.py is the base of all."""
+files < sequences < features < encoder < clustering < evaluation < curation < scoring;
+synthetic (the generator) stands beside them and may use sequences. core/config.py is the
+base of all."""
 
 import ast
 import pathlib
 
 CORE = pathlib.Path(__file__).parents[1] / "motion_assets" / "core"
-STAGES = ["files", "sequences", "features", "encoder", "clustering", "evaluation", "scoring"]
+STAGES = ["files", "sequences", "features", "encoder", "clustering", "evaluation", "curation",
+          "scoring"]
 ALLOWED = {stage: {"config", *STAGES[: i + 1]} for i, stage in enumerate(STAGES)}
 ALLOWED["synthetic"] = {"config", "files", "sequences", "synthetic"}
 ALLOWED["config"] = {"config"}

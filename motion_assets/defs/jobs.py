@@ -4,7 +4,7 @@ from dagster import AssetSelection, define_asset_job
 variant_pipeline = define_asset_job(
     "variant_pipeline",
     selection=AssetSelection.groups("sequences", "encoder", "clustering", "evaluation")
-    | AssetSelection.assets("scoring_bundle"),
+    | AssetSelection.assets("scoring_bundle", "cluster_taxonomy", "cluster_names", "clips_to_label"),
     description="Ingest a dataset variant and compute everything derived from it",
 )
 

@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 
 from motion_assets.core.clustering.pipeline import ClusterPipeline
+from motion_assets.core.curation.vocabulary import CuratedVocabulary
 from motion_assets.core.encoder.checkpoint import load_encoder, save_encoder
 from motion_assets.core.encoder.featurizer import EncoderFeaturizer
 from motion_assets.core.files.verified_pickle import sha256_hex
@@ -96,6 +97,7 @@ class ScoringBundle:
     unknown_score: str = DEFAULT_UNKNOWN_SCORE
     training_cluster_counts: dict[int, int] = field(default_factory=dict)
     provenance: dict[str, Any] = field(default_factory=dict)
+    vocabulary: CuratedVocabulary | None = None  # the curated taxonomy; None = ids only
 
     @property
     def clusterer(self) -> str:
@@ -170,7 +172,8 @@ def override_thresholds(bundle: ScoringBundle, probability: float | None = None,
 
 
 def bundle_to_bytes(bundle: ScoringBundle) -> bytes:
-    """One zip file: manifest.json + encoder.pt (or featurizer.pkl) + pipeline.pkl."""
+    """One zip file: manifest.json + encoder.pt (or featurizer.pkl) + pipeline.pkl
+    (+ vocabulary.json when the bundle carries a curated taxonomy)."""
     parts: dict[str, bytes] = {}
     featurizer = bundle.featurizer
     if isinstance(featurizer, EncoderFeaturizer):
@@ -183,6 +186,8 @@ def bundle_to_bytes(bundle: ScoringBundle) -> bytes:
         parts["featurizer.pkl"] = pickle.dumps(featurizer, protocol=5)
         featurizer_entry = {"kind": "pickled", "name": featurizer.name}
     parts["pipeline.pkl"] = pickle.dumps(bundle.pipeline, protocol=5)
+    if bundle.vocabulary is not None:
+        parts["vocabulary.json"] = json.dumps(bundle.vocabulary.to_json(), sort_keys=True).encode()
     manifest = {
         "format": BUNDLE_FORMAT,
         "variant": bundle.variant,
@@ -246,6 +251,8 @@ def bundle_from_bytes(data: bytes, expected_hash: str, device: str = "cpu") -> S
                                  for k, v in manifest["training_cluster_counts"].items()},
         provenance={**manifest["provenance"], "part_sha256": manifest["part_sha256"],
                     "bundle_sha256": actual},
+        vocabulary=CuratedVocabulary.from_json(json.loads(parts["vocabulary.json"]))
+        if "vocabulary.json" in parts else None,
     )
 
 

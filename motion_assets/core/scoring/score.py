@@ -17,6 +17,9 @@ featurizer, runs the fitted cluster pipeline's ``assign`` and returns one row pe
     unknown         bool     noise (if the thresholds count it), or probability below the
                              bundle's threshold, or novelty above its novelty threshold
     unknown_score   float64  in [0, 1], higher = more likely an unknown action (for AUROC)
+    action_cluster  int64    the cluster after the curated taxonomy (merges, splits, accepted
+                             new actions; core/curation/vocabulary.py)
+    action          string   its action name, "unnamed", "not_an_action" or "unknown"
     bundle_hash     string   sha256 of the bundle file the scores came from
 
 It loads nothing: the caller loads the bundle once (scoring_bundle.bundle_from_bytes).
@@ -30,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from motion_assets.core.clustering.assignments import NOISE
+from motion_assets.core.curation.vocabulary import CuratedVocabulary
 from motion_assets.core.scoring.bundle import ScoringBundle
 from motion_assets.core.scoring.unknown import UNKNOWN_SCORES, unknown_flags
 from motion_assets.core.sequences.facts import table_levels
@@ -37,7 +41,8 @@ from motion_assets.core.sequences.reader import content_hash, sequence_record
 from motion_assets.core.sequences.table import CODE_SEQUENCES_SCHEMA
 
 SCORE_COLUMNS = ("sequence_id", "cluster", "best_cluster", "probability", "soft_probability",
-                 "outlier_score", "novelty", "is_noise", "unknown", "unknown_score", "bundle_hash")
+                 "outlier_score", "novelty", "is_noise", "unknown", "unknown_score",
+                 "action_cluster", "action", "bundle_hash")
 BATCH_ROWS = 4096  # rows featurized and assigned at once (bounds memory on big tables)
 
 
@@ -65,7 +70,8 @@ def score_sequences(bundle: ScoringBundle, table: pd.DataFrame, *, bundle_hash: 
 _EMPTY = {"cluster": np.zeros(0, np.int64), "best_cluster": np.zeros(0, np.int64),
           "probability": np.zeros(0), "soft_probability": np.zeros(0),
           "outlier_score": np.zeros(0), "novelty": np.zeros(0), "is_noise": np.zeros(0, bool),
-          "unknown": np.zeros(0, bool), "unknown_score": np.zeros(0)}
+          "unknown": np.zeros(0, bool), "unknown_score": np.zeros(0),
+          "action_cluster": np.zeros(0, np.int64), "action": np.zeros(0, object)}
 
 
 def _score_batch(bundle: ScoringBundle, table: pd.DataFrame) -> dict[str, np.ndarray]:
@@ -79,17 +85,23 @@ def _score_batch(bundle: ScoringBundle, table: pd.DataFrame) -> dict[str, np.nda
         best, soft_max = np.full(len(table), NOISE, dtype=np.int64), np.zeros(len(table))
     score = UNKNOWN_SCORES[bundle.unknown_score](
         assignments.probability, soft_max, assignments.outlier_score, assignments.is_noise, novelty)
+    best_cluster = np.where(assignments.is_noise, best, assignments.cluster)
+    unknown = unknown_flags(assignments.probability, assignments.is_noise, novelty,
+                            bundle.thresholds, pipeline.novelty_threshold)
+    curated = (bundle.vocabulary or CuratedVocabulary()).apply(
+        features, assignments.cluster, best_cluster, unknown)
     return {
         "cluster": assignments.cluster.astype(np.int64),
-        "best_cluster": np.where(assignments.is_noise, best, assignments.cluster),
+        "best_cluster": best_cluster,
         "probability": assignments.probability,
         "soft_probability": soft_max,
         "outlier_score": assignments.outlier_score,
         "novelty": novelty,
         "is_noise": assignments.is_noise,
-        "unknown": unknown_flags(assignments.probability, assignments.is_noise, novelty,
-                                 bundle.thresholds, pipeline.novelty_threshold),
+        "unknown": curated["unknown"],
         "unknown_score": np.clip(score, 0.0, 1.0),
+        "action_cluster": curated["action_cluster"],
+        "action": curated["action"],
     }
 
 

@@ -22,6 +22,7 @@ from motion_assets.core.sequences.overlap import featurizer_sequences
 from motion_assets.core.sequences.table import unique_sequences
 from motion_assets.defs.config_mirror import to_core
 from motion_assets.defs.encoder.config import SequenceEmbedRunConfig
+from motion_assets.defs.executors import GPU_STEP_TAGS
 from motion_assets.defs.partitions import dataset_variants
 from motion_assets.defs.ui_metadata import column_schema, image, markdown_table
 
@@ -40,6 +41,7 @@ def _training_config(config, table: pd.DataFrame) -> SequenceEmbedConfig:
     io_manager_key="model_files",
     kinds={"pytorch"},
     group_name="encoder",
+    op_tags=GPU_STEP_TAGS,
     description="LSTM/GRU sequence encoder trained on the variant's unique code sequences",
 )
 def sequence_encoder(

@@ -17,6 +17,7 @@ from dagster import (
     asset,
 )
 
+from motion_assets.core.curation.taxonomy import TaxonomyError, taxonomy_from_table
 from motion_assets.core.encoder.checkpoint import load_encoder
 from motion_assets.core.encoder.featurizer import EncoderFeaturizer
 from motion_assets.core.files.verified_pickle import sha256_hex
@@ -55,7 +56,9 @@ from motion_assets.defs.ui_metadata import markdown_table
     group_name="scoring",
     ins={"sequence_encoder": AssetIn(), "hdbscan_model": AssetIn(), "bayes_gmm_model": AssetIn()},
     description="Everything needed to score one new sequence: encoder, preprocessing, the chosen "
-    "cluster model and the unknown threshold, in one content-hashed file",
+    "cluster model, the unknown threshold and the curated vocabulary (cluster_taxonomy, names "
+    "from the labelled subset, accepted new actions learnt from the last new_action_candidates), "
+    "in one content-hashed file",
 )
 def scoring_bundle(
     context: AssetExecutionContext,
@@ -66,13 +69,22 @@ def scoring_bundle(
     sequence_encoder: bytes,
     hdbscan_model: bytes,
     bayes_gmm_model: bytes,
+    cluster_taxonomy: pd.DataFrame,
+    labelled_sequences: pd.DataFrame,
+    previous_tables: PreviousTables,
 ) -> MaterializeResult:
     config = to_core(config, ScoringBundleConfig)
     models = {"hdbscan": (hdbscan_model, hdbscan_clusters), "bayes_gmm": (bayes_gmm_model, bayes_gmm_clusters)}
     model_bytes, batch = models[config.clusterer]
     pipeline = load_recorded_model(context, f"{config.clusterer}_model", model_bytes)
     encoder = EncoderFeaturizer.from_model(load_encoder(io.BytesIO(sequence_encoder), device="cpu"))
-    bundle, online = deployed_bundle(encoder, pipeline, code_sequences, config, context.partition_key)
+    try:
+        bundle, online, names = deployed_bundle(
+            encoder, pipeline, code_sequences, config, context.partition_key,
+            taxonomy=taxonomy_from_table(cluster_taxonomy), labelled=labelled_sequences,
+            candidates=previous_tables.read("new_action_candidates", context.partition_key))
+    except (TaxonomyError, ValueError) as error:
+        raise Failure(f"cluster_taxonomy of {context.partition_key}: {error}") from None
     data = bundle_to_bytes(bundle)
     thresholds = bundle.thresholds
     return MaterializeResult(
@@ -89,6 +101,8 @@ def scoring_bundle(
             "training_unknown_share": thresholds.achieved_unknown_share
             if thresholds.achieved_unknown_share is not None else float(online["unknown"].mean()),
             "online_vs_batch_agreement_non_noise": batch_agreement(online, batch),
+            "named_clusters": int((names["action"] != "unnamed").sum()),
+            "accepted_new_actions": len(bundle.vocabulary.extensions),
             "bytes": len(data),
         },
     )
