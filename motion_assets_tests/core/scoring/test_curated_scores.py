@@ -12,14 +12,15 @@ import torch
 from motion_assets.core.clustering.pipeline import make_clusterer
 from motion_assets.core.curation.taxonomy import parse_taxonomy
 from motion_assets.core.curation.vocabulary import build_vocabulary, extension_id
-from motion_assets.core.features.featurizers import BagOfCodesTfidf, table_levels
+from motion_assets.core.features.featurizers import BagOfCodesTfidf
+from motion_assets.core.files.verified_pickle import sha256_hex
 from motion_assets.core.scoring.bundle import (
     bundle_from_bytes,
-    bundle_hash,
     bundle_to_bytes,
     make_scoring_bundle,
 )
 from motion_assets.core.scoring.score import score_sequences
+from motion_assets.core.sequences.facts import table_levels
 from motion_assets.core.sequences.table import unique_sequences
 from motion_assets.core.synthetic.table import synthetic_sequence_table
 
@@ -77,7 +78,7 @@ def test_the_vocabulary_travels_inside_the_bundle_file(setup):
     curated = _with(bundle, {"clusters": {0: {"split": 2, "names": ["a", "b"]}}},
                     training_features=features, training_clusters=bundle.pipeline.labels_)
     data = bundle_to_bytes(curated)
-    loaded = bundle_from_bytes(data, bundle_hash(data))
+    loaded = bundle_from_bytes(data, sha256_hex(data))
     assert loaded.vocabulary is not None and 0 in loaded.vocabulary.splits
     here = score_sequences(curated, training.head(50))
     there = score_sequences(loaded, training.head(50))
