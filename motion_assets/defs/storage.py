@@ -20,6 +20,7 @@ from dagster import (
 from upath import UPath
 
 from motion_assets.core.files.atomic_write import write_atomically
+from motion_assets.defs.ui_metadata import column_schema
 
 
 class ParquetTableIOManager(UPathIOManager):
@@ -30,6 +31,9 @@ class ParquetTableIOManager(UPathIOManager):
     def dump_to_path(self, context: OutputContext, obj, path: UPath) -> None:
         table = obj if isinstance(obj, pa.Table) else pa.Table.from_pandas(obj, preserve_index=False)
         write_atomically(path, lambda handle: pq.write_table(table, handle, compression="zstd"))
+        # every table asset shows its stored columns, types and descriptions in the UI
+        context.add_output_metadata(
+            {"dagster/column_schema": column_schema(context.asset_key.path[-1], table.schema)})
 
     def load_from_path(self, context: InputContext, path: UPath) -> pd.DataFrame:
         with path.open("rb") as handle:

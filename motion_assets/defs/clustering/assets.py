@@ -16,6 +16,7 @@ from motion_assets.core.clustering.pipeline import (
 from motion_assets.core.clustering.signatures import cluster_signatures
 from motion_assets.core.clustering.stable_ids import stable_cluster_ids
 from motion_assets.core.clustering.summary import cluster_summary
+from motion_assets.core.evaluation.catalog import cluster_catalog
 from motion_assets.core.features.tables import matrix_of
 from motion_assets.core.files.verified_pickle import dumps, sha256_hex
 from motion_assets.core.sequences.table import codes_of
@@ -23,7 +24,7 @@ from motion_assets.defs.clustering.config import ClusteringRunConfig
 from motion_assets.defs.config_mirror import to_core
 from motion_assets.defs.partitions import dataset_variants
 from motion_assets.defs.storage import PreviousTables
-from motion_assets.defs.ui_metadata import markdown_table
+from motion_assets.defs.ui_metadata import readable_table
 
 ASSIGNMENT_COLUMNS = ["sequence_id", "cluster", "probability", "outlier_score", "is_noise", "unknown"]
 
@@ -45,26 +46,6 @@ def assignments_table(pipeline: ClusterPipeline, sequences: pd.DataFrame, fitted
     table = training.loc[source.to_numpy()].reset_index(drop=True)
     table.insert(0, "sequence_id", sequences["sequence_id"].to_numpy())
     return table.rename(columns={"is_unknown": "unknown"})[ASSIGNMENT_COLUMNS]
-
-
-def _catalog(pipeline, summary: pd.DataFrame, sequences: pd.DataFrame, fitted: np.ndarray,
-             signatures: pd.DataFrame) -> pd.DataFrame:
-    """Per cluster: size, persistence, examples to watch, and the codes that set it apart."""
-    rows = []
-    for record in summary.itertuples(index=False):
-        if record.cluster < 0:
-            continue
-        examples = sequences.iloc[fitted[record.representatives]]
-        watch = examples["video_segment_path"].fillna(examples["sequence_id"]).tolist()
-        terms = signatures[(signatures["cluster"] == record.cluster) & (signatures["rank"] <= 3)]
-        rows.append({
-            "cluster": record.cluster, "size": record.size, "share": round(record.share, 3),
-            "mean_probability": round(record.mean_probability, 3),
-            "persistence": round(record.persistence, 3) if not np.isnan(record.persistence) else None,
-            "signature": " ".join(f"{t}" for t in terms["term"]),
-            "examples": " ; ".join(watch[:3]),
-        })
-    return pd.DataFrame(rows)
 
 
 def _make_cluster_assets(kind: str, title: str):
@@ -121,7 +102,8 @@ def _fit_and_report(kind, context, config, previous_tables, code_sequences, sequ
                               persistence=_persistence(pipeline))
     codes = codes_of(code_sequences)
     signatures = cluster_signatures([codes[i] for i in fitted], assigned.cluster)
-    catalog = _catalog(pipeline, summary, code_sequences, fitted, signatures)
+    catalog = cluster_catalog(summary, code_sequences.iloc[fitted].reset_index(drop=True),
+                              signatures, context.partition_key)
     model_bytes = dumps(pipeline)
     yield MaterializeResult(
         asset_key=f"{kind}_clusters",
@@ -129,13 +111,13 @@ def _fit_and_report(kind, context, config, previous_tables, code_sequences, sequ
         metadata={
             "dagster/row_count": len(table),
             "clusters": int(pipeline.n_clusters_),
-            "noise_share": float(table["is_noise"].mean()),
-            "unknown_share": float(table["unknown"].mean()),
+            "noise_share": round(float(table["is_noise"].mean()), 3),
+            "unknown_share": round(float(table["unknown"].mean()), 3),
             "probability_threshold": pipeline.probability_threshold,
             "fitted_sequences": len(fitted),
             "feature_dims_after_preprocessing": int(pipeline.preprocessor.n_components_),
             "stable_ids_from_previous_fit": previous is not None,
-            "clusters_catalog": markdown_table(catalog, max_rows=40, max_chars=120),
+            "clusters_catalog": readable_table(catalog, asset="clusters_catalog", max_rows=60, max_chars=200),
             "cluster_sizes": MetadataValue.json(
                 {int(c): int(n) for c, n in zip(summary["cluster"], summary["size"])}),
             "fit_seconds": round(seconds, 2),
@@ -165,12 +147,12 @@ def _model_details(pipeline: ClusterPipeline) -> dict:
     clusterer = pipeline.clusterer
     details = {}
     if getattr(clusterer, "grid_", None) is not None and len(clusterer.grid_):
-        details["min_cluster_size_grid"] = markdown_table(pd.DataFrame(clusterer.grid_))
+        details["min_cluster_size_grid"] = readable_table(pd.DataFrame(clusterer.grid_))
     if hasattr(clusterer, "effective_components_"):
         details["components"] = int(clusterer.model_.n_components)
         details["effective_components"] = int(clusterer.effective_components_)
         if getattr(clusterer, "bic_", None) is not None:
-            details["components_by_bic"] = markdown_table(clusterer.bic_.round(1), max_rows=20)
+            details["components_by_bic"] = readable_table(clusterer.bic_.round(1), max_rows=20)
         details["covariance_type"] = str(clusterer.covariance_type_)
         details["converged"] = bool(clusterer.converged_)
     return details

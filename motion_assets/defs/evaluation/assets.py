@@ -22,11 +22,13 @@ from motion_assets.defs.clustering.config import ClusteringRunConfig
 from motion_assets.defs.config_mirror import to_core
 from motion_assets.defs.model_records import load_recorded_model
 from motion_assets.defs.partitions import dataset_variants
-from motion_assets.defs.ui_metadata import image, markdown_table
+from motion_assets.defs.ui_metadata import image, readable_table
 
 DEPLOYED = ("hdbscan", "bayes_gmm")
 PER_SEQUENCE_COLUMNS = ["sequence_id", "relative_path", "label", "method", "cluster", "probability", "unknown"]
 LEADERBOARD_COLUMNS = ["method", "deployed", "featurizer", "clusterer", *METRIC_COLUMNS]
+LEADERBOARD_SHOWN = ["method", "deployed", "ari", "nmi", "ami", "purity", "accuracy", "noise_share",
+                     "n_clusters"]
 
 
 def _featurizers(variant: pd.DataFrame, labelled: pd.DataFrame, encoder) -> dict:
@@ -104,7 +106,6 @@ def labelled_evaluation(
     per_sequence.insert(2, "label", truth[index])
     per_sequence = per_sequence.rename(columns={"is_unknown": "unknown"})
     best = leaderboard.iloc[0]["method"]
-    shown = leaderboard[["method", "ari", "nmi", "ami", "purity", "accuracy", "noise_share", "n_clusters"]]
     deployed = leaderboard[leaderboard["deployed"]].set_index("method")["ari"]
     yield MaterializeResult(
         asset_key="labelled_evaluation",
@@ -114,16 +115,20 @@ def labelled_evaluation(
             "labelled_sequences": len(labelled),
             "labels": len(np.unique(truth)),
             "best_method": best,
-            "best_ari": float(leaderboard.iloc[0]["ari"]),
-            **{f"{method}_ari": float(ari) for method, ari in deployed.items()},
-            "leaderboard": markdown_table(shown.round(3), max_rows=40),
-            "best_confusion": image(confusion_matrix_png(confusions[best], title=best)),
-            **{f"{m.replace('/', '_')}_confusion": image(confusion_matrix_png(confusions[m], title=m))
-               for m in deployed.index},
+            "best_ari": round(float(leaderboard.iloc[0]["ari"]), 3),
+            **{f"{method}_ari": round(float(ari), 3) for method, ari in deployed.items()},
         },
     )
+    pictures = {f"{m.replace('/', '_')}_confusion": confusion_matrix_png(
+        confusions[m], title=f"{m} vs labels ({len(labelled)} labelled sequences)")
+        for m in dict.fromkeys([*deployed.index, best])}
     yield MaterializeResult(
         asset_key="labelled_leaderboard",
         value=leaderboard[LEADERBOARD_COLUMNS],
-        metadata={"dagster/row_count": len(leaderboard)},
+        metadata={
+            "dagster/row_count": len(leaderboard),
+            "best_method": best,
+            "leaderboard": readable_table(leaderboard[LEADERBOARD_SHOWN], asset="labelled_leaderboard"),
+            **{name: image(png, name) for name, png in pictures.items()},
+        },
     )
