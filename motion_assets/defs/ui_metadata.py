@@ -67,6 +67,21 @@ def readable_table(frame: pd.DataFrame, *, asset: str | None = None, max_rows: i
     return MetadataValue.table(records=records, schema=schema)
 
 
+def markdown_table(frame: pd.DataFrame, max_rows: int = 10, max_chars: int = 60) -> MetadataValue:
+    """A small markdown table (long cells shortened), where a table sits inside other text."""
+    def cell(value) -> str:
+        text = str(value).replace("|", "\\|").replace("\n", " ")
+        return text if len(text) <= max_chars else text[: max_chars - 1] + "…"
+
+    shown = without_empty_columns(frame).head(max_rows)
+    lines = ["| " + " | ".join(map(str, shown.columns)) + " |",
+             "|" + "---|" * len(shown.columns)]
+    lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in shown.itertuples(index=False)]
+    if len(frame) > max_rows:
+        lines.append(f"\n… {len(frame) - max_rows} more rows")
+    return MetadataValue.md("\n".join(lines))
+
+
 def column_schema(asset: str, schema: pa.Schema) -> TableSchema:
     """The stored table's columns with their types and what each one holds."""
     return TableSchema(columns=[
