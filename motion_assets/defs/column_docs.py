@@ -92,7 +92,6 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
         "unknown_share": "Share of its sequences flagged unknown",
         "persistence": "HDBSCAN persistence: how long the cluster survives (higher: clearer)",
         "signature": "Its most distinctive codes and code n-grams (class TF-IDF, best first)",
-        "examples": "Its most typical clips, relative to the variant folder",
     },
     "cluster_plots": {"plot": "What the picture shows", "png": "The picture (PNG bytes)"},
     "cluster_quality": {
@@ -153,6 +152,7 @@ PATTERNS: dict[str, list[tuple[str, str]]] = {
     "baseline_features": [(r"(.+)_indices", "{0}: indices of the non-zero features (sparse row)"),
                           (r"(.+)_values", "{0}: values at those indices"),
                           (r"(.+)", "{0}: dense feature vector")],
+    "clusters_catalog": [(r"example_(\d+)", "Typical clip no. {0}, relative to the variant folder")],
     "codebook_usage": [(r"digit_(\d+)", "FSQ digit on axis {0}; empty where the grid cannot hold the id")],
     "cluster_quality": [(r"label_(.+)", "Against the variant's own labels: {0}")],
     "labelled_leaderboard": [(r"(.+)_non_noise", "{0} on the sequences not assigned to noise")],

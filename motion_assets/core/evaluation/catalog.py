@@ -47,13 +47,16 @@ def cluster_catalog(summary: pd.DataFrame, members: pd.DataFrame, signatures: pd
         terms = signatures[(signatures["cluster"] == record.cluster)
                            & (signatures["rank"] <= SIGNATURE_TERMS)].sort_values("rank")
         persistence = getattr(record, "persistence", np.nan)
+        clips = [clip_in_variant(path, relative, variant) for path, relative in
+                 zip(examples["video_segment_path"], examples["relative_path"])]
         rows.append({
             "cluster": int(record.cluster), "size": int(record.size), "share": record.share,
             "mean_probability": record.mean_probability, "unknown_share": record.unknown_share,
             "persistence": None if persistence is None or np.isnan(persistence) else persistence,
             "signature": ", ".join(terms["term"]),
-            "examples": "  ".join(clip_in_variant(path, relative, variant) for path, relative in
-                                  zip(examples["video_segment_path"], examples["relative_path"])),
+            # one column per clip: a path does not wrap, so each row stays one line high
+            **{f"example_{n}": clip for n, clip in enumerate(clips, start=1)},
         })
-    return pd.DataFrame(rows, columns=["cluster", "size", "share", "mean_probability",
-                                       "unknown_share", "persistence", "signature", "examples"])
+    columns = ["cluster", "size", "share", "mean_probability", "unknown_share", "persistence",
+               "signature", *(f"example_{n}" for n in range(1, EXAMPLES + 1))]
+    return pd.DataFrame(rows, columns=columns)

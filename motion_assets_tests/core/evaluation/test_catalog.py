@@ -37,4 +37,6 @@ def test_catalog_rows_have_three_signature_terms_and_relative_examples():
     catalog = cluster_catalog(summary, members, signatures, VARIANT)
     assert catalog["cluster"].tolist() == [0]
     assert catalog.loc[0, "signature"] == "12, 12-7, 7-7-1"
-    assert catalog.loc[0, "examples"] == "V/code_indices/b.codes.json  V/segmented_videos/V_segment_0000.mp4"
+    assert catalog.loc[0, ["example_1", "example_2"]].tolist() == [
+        "V/code_indices/b.codes.json", "V/segmented_videos/V_segment_0000.mp4"]
+    assert catalog["example_3"].isna().all()  # the cluster has two members
