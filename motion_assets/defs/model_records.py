@@ -1,8 +1,17 @@
 """What the instance recorded about an asset's latest materialization of a partition:
 the content hash of a model file (checked before loading), a folder fingerprint, ..."""
 
-from dagster import AssetExecutionContext, AssetKey, AssetRecordsFilter, DagsterInstance
+from dagster import (
+    AssetExecutionContext,
+    AssetKey,
+    AssetMaterialization,
+    AssetRecordsFilter,
+    DagsterInstance,
+    MetadataValue,
+)
 
+from motion_assets.core.files.layout import StorageLayout
+from motion_assets.core.files.model_versions import roll_back
 from motion_assets.core.files.verified_pickle import loads_verified
 
 
@@ -36,3 +45,17 @@ def latest_materialization_time(instance: DagsterInstance, asset: str, partition
     """When ``asset``'s ``partition`` was last materialized (a timestamp), or None."""
     record = _latest_record(instance, asset, partition)
     return None if record is None else record.timestamp
+
+
+def record_rollback(instance: DagsterInstance, layout: StorageLayout, asset: str, partition: str,
+                    sha256: str) -> None:
+    """Make stored version ``sha256`` current again: the manifest (for readers without Dagster)
+    and a materialization with that ``content_hash`` (for the assets that load it)."""
+    previous = (latest_metadata(instance, asset, partition) or {}).get("content_hash")
+    current = roll_back(layout, asset, partition, sha256)
+    instance.report_runless_asset_event(AssetMaterialization(
+        asset_key=asset, partition=partition,
+        description=f"rolled back to the stored version {sha256[:12]}",
+        metadata={"content_hash": current.sha256, "rolled_back_from": previous or "none recorded",
+                  "path": MetadataValue.path(str(layout.model_version(asset, partition, sha256)))},
+    ))

@@ -70,13 +70,15 @@ def test_named_clusters_carry_the_action_most_of_their_clips_show(curated):
     assert len(clusters) and len(sequences)
     # the names table is built by scoring the labelled subset; check it against the truth of
     # the inference clips the deployed bundle puts in each named cluster
+    from motion_assets.core.files.layout import StorageLayout
+    from motion_assets.core.files.model_versions import read_version
     from motion_assets.core.scoring.bundle import bundle_from_bytes
     from motion_assets.core.scoring.score import score_sequences
     from motion_assets.defs.model_records import latest_metadata
 
     recorded = latest_metadata(pipeline.instance, "scoring_bundle", MAIN_VARIANT)["content_hash"]
-    bundle = bundle_from_bytes((pipeline.storage / "scoring_bundle" / f"{MAIN_VARIANT}.bin")
-                               .read_bytes(), recorded)
+    bundle = bundle_from_bytes(read_version(StorageLayout(str(pipeline.storage)), "scoring_bundle",
+                                            MAIN_VARIANT, recorded), recorded)
     deployed = score_sequences(bundle, sequences)
     deployed["truth"] = sequences["relative_path"].map(truth).to_numpy()
     agree = [deployed.loc[deployed["cluster"] == c, "truth"].mode().iloc[0] == a

@@ -7,6 +7,8 @@ import pandas as pd
 import pytest
 from dagster import AssetKey, build_sensor_context
 
+from motion_assets.core.files.layout import StorageLayout
+from motion_assets.core.files.manifest import read_current
 from motion_assets.core.scoring.history import current_scores
 from motion_assets.core.synthetic import MAIN_VARIANT
 from motion_assets.defs.resources import IncomingWatch
@@ -32,6 +34,11 @@ def stored_scores(pipeline) -> pd.DataFrame:
 def latest_metadata(pipeline) -> dict:
     event = pipeline.instance.get_latest_materialization_event(AssetKey("online_scores"))
     return {key: entry.value for key, entry in event.asset_materialization.metadata.items()}
+
+
+def current_bundle_file(pipeline):
+    current = read_current(StorageLayout(str(pipeline.storage)), "scoring_bundle", MAIN_VARIANT)
+    return pipeline.storage / "scoring_bundle" / MAIN_VARIANT / current.file
 
 
 def test_bundle_records_hash_and_batch_parity(pipeline):
@@ -93,7 +100,7 @@ def test_a_folder_outside_the_incoming_folder_is_refused(pipeline):
 
 
 def test_a_tampered_bundle_is_refused(pipeline, tmp_path):
-    path = pipeline.storage / "scoring_bundle" / f"{MAIN_VARIANT}.bin"
+    path = current_bundle_file(pipeline)
     original = path.read_bytes()
     try:
         path.write_bytes(original[:-1] + bytes([original[-1] ^ 1]))
@@ -146,7 +153,7 @@ def test_sensor_requests_each_new_file_until_a_run_that_scored_it_succeeded(pipe
 
 
 def test_a_failed_runs_files_are_requested_again_then_recorded_with_the_error(pipeline):
-    bundle = pipeline.storage / "scoring_bundle" / f"{MAIN_VARIANT}.bin"
+    bundle = current_bundle_file(pipeline)
     original = bundle.read_bytes()
     watch = {"batch_size": 50, "max_attempts": 2}
     try:

@@ -26,6 +26,7 @@ import pyarrow.parquet as pq
 from upath import UPath
 
 from motion_assets.core.files.atomic_write import LOCAL_PROTOCOLS, write_atomically
+from motion_assets.core.files.layout import StorageLayout
 from motion_assets.core.scoring.identity import ScoringIdentity
 from motion_assets.core.sequences.incoming_files import list_incoming
 
@@ -60,7 +61,7 @@ STATE_COLUMNS = ["path", "sequence_id", "content_hash", "scoring_id", *RUN_ORDER
 
 def history_folder(storage: UPath | str, variant: str) -> UPath:
     """Where the history of ``variant`` lives: ``<storage>/online_scores/<variant>/``."""
-    return UPath(storage) / "online_scores" / variant
+    return StorageLayout(str(storage)).partition_folder("online_scores", variant)
 
 
 def history_rows(scores: pd.DataFrame, sequences: pd.DataFrame, identity: ScoringIdentity,

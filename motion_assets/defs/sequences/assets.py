@@ -33,7 +33,9 @@ from motion_assets.defs.partitions import dataset_variants
 from motion_assets.defs.resources import TokenizerFolders
 from motion_assets.defs.sequences import checks
 from motion_assets.defs.sequences.config import IngestConfig, LabelledSequencesConfig
+from motion_assets.defs.storage import PreviousTables
 from motion_assets.defs.ui_metadata import image, readable_table
+from motion_assets.defs.write_audit_publish import publish_if_checks_pass
 
 PREVIEW_COLUMNS = ["sequence_id", "video", "label", "window_count", "codes_per_window", "codes"]
 
@@ -80,7 +82,8 @@ def _ingest_metadata(result: IngestResult, seconds: float) -> dict:
     partitions_def=dataset_variants,
     check_specs=checks.CHECK_SPECS,
 )
-def code_sequences(context: AssetExecutionContext, config: IngestConfig, folders: TokenizerFolders):
+def code_sequences(context: AssetExecutionContext, config: IngestConfig, folders: TokenizerFolders,
+                   previous_tables: PreviousTables):
     variant = context.partition_key
     root = folders.variant_folder(variant)
     if not os.path.isdir(root):
@@ -91,15 +94,13 @@ def code_sequences(context: AssetExecutionContext, config: IngestConfig, folders
     seconds = time.perf_counter() - started
     for warning in result.warnings:
         context.log.warning(warning)
-    sequences = result.sequences
-    yield MaterializeResult(
+    sequences, rejected = result.sequences, result.rejected
+    tables = [MaterializeResult(
         asset_key="code_sequences",
         value=sequences,
         metadata={**_ingest_metadata(result, seconds), "folder_fingerprint": fingerprint,
                   "variant_folder": root},
-    )
-    rejected = result.rejected
-    yield MaterializeResult(
+    ), MaterializeResult(
         asset_key="rejected_files",
         value=rejected,
         metadata={
@@ -108,13 +109,16 @@ def code_sequences(context: AssetExecutionContext, config: IngestConfig, folders
             "listing": readable_table(rejected.to_pandas(), asset="rejected_files", max_rows=50,
                                       max_chars=120),
         },
-    )
+    )]
     sequence_files = len(set(sequences.column("relative_path").to_pylist()))
     rejected_files = len(set(rejected.column("relative_path").to_pylist()))
-    yield checks.codes_in_range(sequences)
-    yield checks.unique_sequence_ids(sequences)
-    yield checks.rejected_share(sequence_files, rejected_files, config.max_rejected_share)
-    yield checks.no_duplicate_segments(sequences)
+    # Checked before the I/O manager sees the tables: a refused table never replaces the last good one.
+    yield from publish_if_checks_pass(context, previous_tables, tables, [
+        checks.codes_in_range(sequences),
+        checks.unique_sequence_ids(sequences),
+        checks.rejected_share(sequence_files, rejected_files, config.max_rejected_share),
+        checks.no_duplicate_segments(sequences),
+    ])
 
 
 def _reason_counts(rejected: pa.Table) -> pd.DataFrame:
