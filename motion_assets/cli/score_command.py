@@ -78,7 +78,7 @@ def _score(args) -> int:
         for row in result.rejected.to_pylist():
             rejected += 1
             line = f":{row['line']}" if row["line"] else ""
-            print(f"rejected {os.path.join(prefix, row['relative_path'])}{line}: {row['reason']}",
+            print(f"rejected {os.path.join(prefix, row['relative_path'])}{line}: {row['kind']}: {row['detail']}",
                   file=sys.stderr)
         table = result.sequences.to_pandas()
         table["relative_path"] = [os.path.normpath(os.path.join(prefix, p)) for p in table["relative_path"]]

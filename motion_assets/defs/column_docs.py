@@ -63,7 +63,8 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
     "rejected_files": {
         "relative_path": "The refused file, relative to the variant folder",
         "line": "1-based line of a refused .jsonl row; empty for whole files",
-        "reason": "Why it was refused",
+        "kind": "Why it was refused, from a fixed vocabulary (core/sequences/rejections.py)",
+        "detail": "The specifics of the refusal, in words",
     },
     "codebook_usage": {
         "code": "Code id",

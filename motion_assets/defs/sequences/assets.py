@@ -25,7 +25,7 @@ from motion_assets.core.sequences.codebook_usage import (
     digit_level_usage,
     measure_codebook_usage,
 )
-from motion_assets.core.sequences.folder_state import folder_fingerprint
+from motion_assets.core.sequences.folder_state import folder_fingerprint, is_visible_folder
 from motion_assets.core.sequences.fsq import Codebook
 from motion_assets.core.sequences.ingest import IngestResult, read_sequence_folder
 from motion_assets.core.sequences.table import CODE_SEQUENCES_SCHEMA, codes_of
@@ -76,7 +76,7 @@ def _ingest_metadata(result: IngestResult, seconds: float) -> dict:
         ),
         "rejected_files": AssetOut(
             io_manager_key="tables", kinds={"parquet"}, group_name="sequences",
-            description="Every file (and .jsonl line) refused as a sequence, with the reason",
+            description="Every file, .jsonl line or folder refused as a sequence: kind and detail",
         ),
     },
     partitions_def=dataset_variants,
@@ -88,7 +88,10 @@ def code_sequences(context: AssetExecutionContext, config: IngestConfig, folders
     root = folders.variant_folder(variant)
     if not os.path.isdir(root):
         raise Failure(f"variant folder {root} does not exist (inference_root={folders.inference_root})")
-    fingerprint = folder_fingerprint(root)  # taken first: files landing mid-read trigger a rerun
+    try:
+        fingerprint = folder_fingerprint(root)  # taken first: files landing mid-read trigger a rerun
+    except OSError as error:
+        raise Failure(f"variant folder {root} cannot be listed: {error.strerror or error}") from None
     started = time.perf_counter()
     result = read_sequence_folder(root, config.codebook_settings(variant), workers=config.workers or None)
     seconds = time.perf_counter() - started
@@ -105,7 +108,7 @@ def code_sequences(context: AssetExecutionContext, config: IngestConfig, folders
         value=rejected,
         metadata={
             "dagster/row_count": rejected.num_rows,
-            "by_reason": readable_table(_reason_counts(rejected), max_rows=20),
+            "by_kind": readable_table(_kind_counts(rejected), max_rows=20),
             "listing": readable_table(rejected.to_pandas(), asset="rejected_files", max_rows=50,
                                       max_chars=120),
         },
@@ -118,13 +121,13 @@ def code_sequences(context: AssetExecutionContext, config: IngestConfig, folders
         checks.unique_sequence_ids(sequences),
         checks.rejected_share(sequence_files, rejected_files, config.max_rejected_share),
         checks.no_duplicate_segments(sequences),
+        checks.one_window_width(result.window_width, rejected),
     ])
 
 
-def _reason_counts(rejected: pa.Table) -> pd.DataFrame:
-    # "code 2048 outside [0, 2048) at window 1, position 3" -> "code ... outside [0, K)"
-    kinds = [reason.split(" at window")[0].split(":")[0] for reason in rejected.column("reason").to_pylist()]
-    return pd.DataFrame(Counter(kinds).most_common(), columns=["reason", "files"])
+def _kind_counts(rejected: pa.Table) -> pd.DataFrame:
+    kinds = Counter(rejected.column("kind").to_pylist())
+    return pd.DataFrame(kinds.most_common(), columns=["kind", "rejections"])
 
 
 @asset(
@@ -219,7 +222,7 @@ def _labelled_folder(folders: TokenizerFolders, variant: str, shared: bool) -> s
     if not shared and os.path.isdir(per_variant):
         return per_variant
     with os.scandir(root) as entries:
-        subfolders = {e.name for e in entries if e.is_dir()}
+        subfolders = {e.name for e in entries if is_visible_folder(e)}
     inference = folders.inference_root
     variants = set(os.listdir(inference)) if os.path.isdir(inference) else set()
     return root if shared or (subfolders and not subfolders & variants) else None

@@ -40,7 +40,10 @@ def variant_folder_sensor(context: SensorEvaluationContext, folders: TokenizerFo
     root = folders.inference_root
     if not os.path.isdir(root):
         return SkipReason(f"inference root {root!r} does not exist")
-    scan = scan_variant_folders(root)
+    try:
+        scan = scan_variant_folders(root)
+    except OSError as error:
+        return SkipReason(f"inference root {root!r} cannot be listed: {error.strerror or error}")
     cursor = json.loads(context.cursor) if context.cursor else {}
     seen: dict[str, str] = cursor.get("fingerprints", {})
     for name, why in scan.refused.items():
