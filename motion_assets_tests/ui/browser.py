@@ -150,7 +150,7 @@ class Page:
 
 
 @contextlib.contextmanager
-def chromium_page(chromium: str, *, width: int = 1600, height: int = 1000):
+def chromium_page(chromium: str, *, width: int = 1600, height: int = 2400):
     """A headless Chromium with one tab; yields a :class:`Page`."""
     profile = Path(tempfile.mkdtemp(prefix="chromium-profile-"))
     args = [chromium, "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",

@@ -30,6 +30,7 @@ from motion_assets.core.scoring.bundle import (
     override_thresholds,
 )
 from motion_assets.core.scoring.calibration import calibrated_bundle
+from motion_assets.core.scoring.curation import curated_bundle
 from motion_assets.core.scoring.history import (
     HISTORY_SCHEMA,
     RUN_ORDER,
@@ -39,7 +40,6 @@ from motion_assets.core.scoring.history import (
     history_folder,
 )
 from motion_assets.core.scoring.identity import scoring_identity
-from motion_assets.core.scoring.curation import curated_bundle
 from motion_assets.core.scoring.monitoring import cluster_share_drift, unknown_share_recent
 from motion_assets.core.scoring.score import score_sequences
 from motion_assets.core.sequences.incoming_files import confined_path, sequence_files_below
