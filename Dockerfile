@@ -6,7 +6,7 @@ FROM python:3.11-slim
 
 ENV PYTHONUNBUFFERED=1 \
     DAGSTER_HOME=/opt/dagster/dagster_home \
-    NUMBA_CACHE_DIR=/tmp/numba_cache
+    NUMBA_CACHE_DIR=/opt/dagster/numba_cache
 
 WORKDIR /opt/motion_assets
 COPY pyproject.toml README.md ./

@@ -2,6 +2,7 @@
 
 from dagster import Definitions, load_assets_from_modules
 
+from motion_assets.defs.asset_policy import with_asset_policy
 from motion_assets.defs.clustering import assets as cluster_assets
 from motion_assets.defs.clustering import pictures as cluster_pictures
 from motion_assets.defs.clustering import quality as cluster_quality
@@ -18,11 +19,12 @@ from motion_assets.defs.scoring.sensors import new_tokenizer_output_sensor
 from motion_assets.defs.sequences import assets as sequence_assets
 from motion_assets.defs.sequences.sensors import variant_folder_sensor
 
-# Unbound asset definitions, for in-process materialization with explicit resources.
-ASSETS = [*load_assets_from_modules(
+# Unbound asset definitions, for in-process materialization with explicit resources; each with
+# its owners and tags, and a reference to the code that defines it (shown on its page).
+ASSETS = [*with_asset_policy(load_assets_from_modules(
     [sequence_assets, encoder_assets, cluster_assets, cluster_quality, cluster_pictures,
      evaluation_assets, scoring_assets, curation_assets]
-), curation_assets.taxonomy_file]
+)), curation_assets.taxonomy_file]
 
 defs = Definitions(
     assets=ASSETS,

@@ -32,6 +32,7 @@ from motion_assets.core.files.model_versions import (
     read_version,
 )
 from motion_assets.defs.model_records import latest_metadata
+from motion_assets.defs.ui_metadata import column_schema
 
 # Versions a table's rows name stay stored whatever their age: scores keep their bundle.
 VERSIONS_REFERENCED_BY = {"scoring_bundle": ("online_scores", "bundle_hash")}
@@ -59,10 +60,14 @@ class ParquetTableIOManager(IOManager):
 
     def handle_output(self, context: OutputContext, obj) -> None:
         path = self.layout.table(_asset_name(context), context.asset_partition_key)
-        write_table(path, obj)
+        table = obj if isinstance(obj, pa.Table) else pa.Table.from_pandas(obj, preserve_index=False)
+        write_table(path, table)
         # A published table supersedes the copy its checks refused last time.
         self.layout.failed_checks_table(_asset_name(context), context.asset_partition_key).unlink(missing_ok=True)
-        context.add_output_metadata({"path": MetadataValue.path(str(path))})
+        # every table asset shows its stored columns, types and descriptions in the UI
+        context.add_output_metadata({
+            "path": MetadataValue.path(str(path)),
+            "dagster/column_schema": column_schema(_asset_name(context), table.schema)})
 
     def load_input(self, context: InputContext) -> pd.DataFrame:
         return read_table(self.layout.table(_asset_name(context), context.asset_partition_key)).to_pandas()

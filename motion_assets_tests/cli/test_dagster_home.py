@@ -136,7 +136,7 @@ def test_a_run_killed_with_sigkill_is_failed_and_the_queued_run_starts(home, tmp
             queued = wait_for(lambda: runs_of(instance, "quick"), "the quick run is queued", 10)[0]
             finished = wait_for(
                 lambda: (run := instance.get_run_by_id(queued.run_id)).is_finished and run,
-                "the queued run finishes", 90)
+                "the queued run finishes", 240)
             assert finished.status == DagsterRunStatus.SUCCESS
             assert instance.get_run_by_id(dead.run_id).status == DagsterRunStatus.FAILURE
     finally:

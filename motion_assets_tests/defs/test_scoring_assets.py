@@ -236,3 +236,21 @@ def test_the_mixture_has_one_component_per_label_of_the_labelled_subset(pipeline
     labelled = pd.read_parquet(pipeline.storage / "labelled_sequences" / f"{MAIN_VARIANT}.parquet")
     event = pipeline.instance.get_latest_materialization_event(AssetKey("bayes_gmm_clusters"))
     assert event.asset_materialization.metadata["components"].value == labelled["label"].nunique() == 7
+
+
+def test_a_variant_without_incoming_files_gets_an_empty_current_history(pipeline, tmp_path):
+    from dagster import materialize
+
+    from motion_assets.definitions import ASSETS
+    from motion_assets.defs.resources import build_resources
+
+    # the same models, but an incoming root that has no folder for the variant
+    resources = {**pipeline.resources,
+                 "folders": build_resources(inference_root=str(pipeline.tree.inference_root),
+                                            incoming_root=str(tmp_path / "empty"),
+                                            storage=str(tmp_path / "scores"))["folders"]}
+    result = materialize(ASSETS, instance=pipeline.instance, partition_key=MAIN_VARIANT,
+                         resources=resources, selection=["online_scores"])
+    materialization = result.asset_materializations_for_node("online_scores")[0]
+    assert materialization.metadata["added_rows"].value == 0
+    assert "Nothing asked to score" in materialization.metadata["note"].value

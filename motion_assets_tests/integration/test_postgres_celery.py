@@ -46,8 +46,8 @@ VARIANTS = (MAIN_VARIANT, SECOND_CAMERA_VARIANT)
 DEADLINE_SECONDS = 1500
 # Columns that say when or by which run a row was made, not what it holds. bundle_hash too:
 # the scoring bundle records when it was made (provenance.created), so two equal bundles
-# hash apart; every score they give is compared.
-WHEN_COLUMNS = {"scored_at", "run_id", "bundle_hash"}
+# hash apart; every score they give is compared. scoring_id is the bundle hash plus thresholds.
+WHEN_COLUMNS = {"scored_at", "run_id", "bundle_hash", "scoring_id"}
 
 
 def tiny_tree(root):
@@ -56,6 +56,9 @@ def tiny_tree(root):
                      for camera, name in enumerate(VARIANTS, start=1))
     return write_tokenizer_output(root, dataclasses.replace(
         SyntheticSpec.demo(seed=11), variants=variants, bad_share=0.0))
+
+
+PIPELINE_JOBS = {"variant_pipeline", "score_sequences"}
 
 
 @dataclasses.dataclass
@@ -140,8 +143,9 @@ def _run_window(instance, run) -> tuple[float, float]:
 
 
 def test_every_run_succeeded(deployment):
-    runs = deployment.instance.get_runs()
-    assert {r.job_name for r in runs} == {"variant_pipeline", "score_sequences"}
+    # taxonomy_sensor may also have proposed new actions from the fresh scores
+    runs = [r for r in deployment.instance.get_runs() if r.job_name in PIPELINE_JOBS]
+    assert {r.job_name for r in runs} == PIPELINE_JOBS
     assert all(r.status == DagsterRunStatus.SUCCESS for r in runs), [
         (r.job_name, r.tags.get("dagster/partition"), r.status) for r in runs]
 
@@ -157,6 +161,8 @@ def test_the_two_variants_ran_at_the_same_time(deployment):
 def test_every_step_ran_in_a_celery_worker(deployment):
     instance = deployment.instance
     for run in instance.get_runs():
+        if run.job_name not in PIPELINE_JOBS:
+            continue
         steps = {r.event_log_entry.step_key for r in instance.get_records_for_run(
             run.run_id, of_type=DagsterEventType.STEP_SUCCESS).records}
         in_worker = {r.event_log_entry.step_key for r in instance.get_records_for_run(
@@ -207,6 +213,7 @@ def test_tables_equal_those_of_an_embedded_run(deployment, tmp_path):
             assert materialize(ASSETS, instance=instance, partition_key=variant, resources=resources,
                                selection=chosen, run_config=run_config).success
     deployed, embedded = _tables(deployment.storage, variant), _tables(storage, variant)
+    deployed.pop("new_action_candidates", None)  # from taxonomy_sensor's own runs, if any yet
     assert sorted(deployed) == sorted(embedded)
     for asset in deployed:
         pd.testing.assert_frame_equal(deployed[asset], embedded[asset], obj=asset)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from motion_assets.core.clustering.assignments import NOISE
+from motion_assets.core.clustering.catalog import cluster_catalog
 from motion_assets.core.clustering.config import ClusterFitConfig
 from motion_assets.core.clustering.pipeline import ClusterPipeline, fit_cluster_pipeline
 from motion_assets.core.clustering.signatures import cluster_signatures
@@ -32,7 +32,7 @@ class VariantClustering:
 
 
 def cluster_variant(config: ClusterFitConfig, sequences: pd.DataFrame, embeddings: pd.DataFrame,
-                    previous: pd.DataFrame | None = None,
+                    variant: str, previous: pd.DataFrame | None = None,
                     label_count: int | None = None) -> VariantClustering:
     """Fit on the variant's unique sequences (``embeddings`` joined on ``sequence_id``);
     ``previous``: the last assignments table, whose cluster ids the new clusters keep."""
@@ -52,7 +52,7 @@ def cluster_variant(config: ClusterFitConfig, sequences: pd.DataFrame, embedding
                               persistence=pipeline.cluster_persistence())
     signatures = cluster_signatures(codes_of(training), assigned.cluster)
     return VariantClustering(pipeline, assignments_table(pipeline, sequences, ids), summary,
-                             cluster_catalog(summary, training, signatures), len(ids), seconds)
+                             cluster_catalog(summary, training, signatures, variant), len(ids), seconds)
 
 
 def assignments_table(pipeline: ClusterPipeline, sequences: pd.DataFrame,
@@ -65,23 +65,3 @@ def assignments_table(pipeline: ClusterPipeline, sequences: pd.DataFrame,
     table.insert(0, "sequence_id", sequences["sequence_id"].to_numpy())
     return table.rename(columns={"is_unknown": "unknown"})[ASSIGNMENT_COLUMNS]
 
-
-def cluster_catalog(summary: pd.DataFrame, training: pd.DataFrame,
-                    signatures: pd.DataFrame) -> pd.DataFrame:
-    """Per cluster: size, persistence, examples to watch, and the codes that set it apart
-    (``training``: the fitted rows, in fit order)."""
-    rows = []
-    for record in summary.itertuples(index=False):
-        if record.cluster == NOISE:
-            continue
-        examples = training.iloc[record.representatives]
-        watch = examples["video_segment_path"].fillna(examples["sequence_id"]).tolist()
-        terms = signatures[(signatures["cluster"] == record.cluster) & (signatures["rank"] <= 3)]
-        rows.append({
-            "cluster": record.cluster, "size": record.size, "share": round(record.share, 3),
-            "mean_probability": round(record.mean_probability, 3),
-            "persistence": round(record.persistence, 3) if not np.isnan(record.persistence) else None,
-            "signature": " ".join(f"{t}" for t in terms["term"]),
-            "examples": " ; ".join(watch[:3]),
-        })
-    return pd.DataFrame(rows)

@@ -1,6 +1,5 @@
 """HDBSCAN and Bayesian GMM fits per variant: a model file plus an assignments table each."""
 
-
 import pandas as pd
 import pyarrow as pa
 from dagster import AssetExecutionContext, AssetOut, MaterializeResult, MetadataValue, multi_asset
@@ -13,7 +12,7 @@ from motion_assets.defs.clustering.config import BayesGmmRunConfig, HdbscanRunCo
 from motion_assets.defs.config_mirror import to_core
 from motion_assets.defs.partitions import dataset_variants
 from motion_assets.defs.storage import PreviousTables
-from motion_assets.defs.ui_metadata import markdown_table
+from motion_assets.defs.ui_metadata import readable_table
 
 
 def _make_cluster_assets(kind: str, title: str):
@@ -53,7 +52,8 @@ def _make_cluster_assets(kind: str, title: str):
 def _fit_and_report(kind, context, core, previous_tables, code_sequences, sequence_embeddings,
                     label_count):
     previous = previous_tables.read(f"{kind}_clusters", context.partition_key)
-    fit = cluster_variant(core, code_sequences, sequence_embeddings, previous, label_count)
+    fit = cluster_variant(core, code_sequences, sequence_embeddings, context.partition_key,
+                          previous, label_count)
     pipeline, table, summary = fit.pipeline, fit.table, fit.summary
     model_bytes = dumps(pipeline)
     yield MaterializeResult(
@@ -62,13 +62,13 @@ def _fit_and_report(kind, context, core, previous_tables, code_sequences, sequen
         metadata={
             "dagster/row_count": len(table),
             "clusters": int(pipeline.n_clusters_),
-            "noise_share": float(table["is_noise"].mean()),
-            "unknown_share": float(table["unknown"].mean()),
+            "noise_share": round(float(table["is_noise"].mean()), 3),
+            "unknown_share": round(float(table["unknown"].mean()), 3),
             "probability_threshold": pipeline.probability_threshold,
             "fitted_sequences": fit.fitted_rows,
             "feature_dims_after_preprocessing": int(pipeline.preprocessor.n_components_),
             "stable_ids_from_previous_fit": previous is not None,
-            "clusters_catalog": markdown_table(fit.catalog, max_rows=40, max_chars=120),
+            "clusters_catalog": readable_table(fit.catalog, asset="clusters_catalog", max_rows=60, max_chars=200),
             "cluster_sizes": MetadataValue.json(
                 {int(c): int(n) for c, n in zip(summary["cluster"], summary["size"])}),
             "fit_seconds": round(fit.fit_seconds, 2),
@@ -84,7 +84,7 @@ def _fit_and_report(kind, context, core, previous_tables, code_sequences, sequen
 
 
 def _model_details(pipeline: ClusterPipeline) -> dict:
-    return {key: markdown_table(value, max_rows=20) if isinstance(value, pd.DataFrame) else value
+    return {key: readable_table(value, max_rows=20) if isinstance(value, pd.DataFrame) else value
             for key, value in pipeline.fit_report().items() if key != "persistence"}
 
 

@@ -9,7 +9,7 @@ from motion_assets.core.features.tables import matrix_of
 from motion_assets.core.sequences.table import rows_by_id, unique_sequences
 from motion_assets.defs.model_records import load_recorded_model
 from motion_assets.defs.partitions import dataset_variants
-from motion_assets.defs.ui_metadata import markdown_table
+from motion_assets.defs.ui_metadata import readable_table
 
 STABILITY_RESAMPLES = 3
 STABILITY_MAX_POINTS = 5000  # refits are the cost: subsample big variants first
@@ -60,13 +60,13 @@ def cluster_quality(
         rows.append(row)
     quality = pd.DataFrame(rows)
     shown = quality[[c for c in quality.columns if not c.startswith("label_") or c in
-                     ("label_ari", "label_nmi", "label_purity", "label_accuracy")]].round(3)
+                     ("label_ari", "label_nmi", "label_purity", "label_accuracy")]]
     return MaterializeResult(
         value=quality,
         metadata={
             "dagster/row_count": len(quality),
-            "metrics": markdown_table(shown.T.reset_index(), max_rows=40),
-            "stability_per_cluster": markdown_table(pd.concat(per_cluster).round(3), max_rows=60),
+            "metrics": readable_table(shown, asset="cluster_quality"),
+            "stability_per_cluster": readable_table(pd.concat(per_cluster), max_rows=60),
             "labelled_sequences_in_variant": int(labelled.sum()),
             "note": MetadataValue.md("Internal metrics are computed on non-noise points in the "
                                      "clusterer's preprocessed space; stability = ARI/Jaccard of "

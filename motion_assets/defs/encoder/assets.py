@@ -24,7 +24,7 @@ from motion_assets.defs.config_mirror import to_core
 from motion_assets.defs.encoder.config import SequenceEmbedRunConfig
 from motion_assets.defs.executors import GPU_STEP_TAGS
 from motion_assets.defs.partitions import dataset_variants
-from motion_assets.defs.ui_metadata import column_schema, image, markdown_table
+from motion_assets.defs.ui_metadata import image, readable_table
 
 
 def _training_config(config, table: pd.DataFrame) -> SequenceEmbedConfig:
@@ -70,7 +70,7 @@ def sequence_encoder(
             "validation_sequences": result.n_val,
             "epochs_run": len(history),
             "best_epoch": result.best_epoch,
-            "best_val_loss": best["val_loss"],
+            "best_val_loss": round(best["val_loss"], 4),
             "stopped_early": result.stopped_early,
             "max_len": result.config.sequence.max_len,
             "truncated_sequences": result.truncated,
@@ -80,7 +80,9 @@ def sequence_encoder(
             "tokens_per_second": round(float(np.mean([h["tokens_per_s"] for h in history]))),
             "training_curve": image(plots.line_png(
                 {"train": [h["train_loss"] for h in history], "validation": [h["val_loss"] for h in history]},
-                title=f"{result.config.objective.task} loss", xlabel="epoch", ylabel="loss")),
+                title=f"Encoder training: {result.config.objective.task} loss per epoch",
+                xlabel="epoch", ylabel="loss", mark_x=result.best_epoch, mark_label="best epoch"),
+                "training_curve"),
             "config": MetadataValue.json(result.config.to_dict()),
         },
     )
@@ -104,7 +106,6 @@ def sequence_embeddings(code_sequences: pd.DataFrame, sequence_encoder: bytes) -
         value=table,
         metadata={
             "dagster/row_count": table.num_rows,
-            "dagster/column_schema": column_schema(table.schema),
             "shape": MetadataValue.json(list(vectors.shape)),
             "l2_normalized": model.config.export.l2_normalize,
             "norm_min": float(norms.min()),
@@ -146,6 +147,6 @@ def baseline_features(context: AssetExecutionContext, code_sequences: pd.DataFra
         value=table,
         metadata={
             "dagster/row_count": table.num_rows,
-            "featurizers": markdown_table(pd.DataFrame(summary, columns=["featurizer", "dims", "density", "seconds"])),
+            "featurizers": readable_table(pd.DataFrame(summary, columns=["featurizer", "dims", "density", "seconds"])),
         },
     )

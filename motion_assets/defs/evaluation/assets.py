@@ -19,9 +19,11 @@ from motion_assets.defs.config_mirror import to_core
 from motion_assets.defs.evaluation.config import LeaderboardRunConfig
 from motion_assets.defs.model_records import load_recorded_model
 from motion_assets.defs.partitions import dataset_variants
-from motion_assets.defs.ui_metadata import image, markdown_table
+from motion_assets.defs.ui_metadata import image, readable_table
 
 DEPLOYED = ("hdbscan", "bayes_gmm")
+LEADERBOARD_SHOWN = ["method", "deployed", "ari", "nmi", "ami", "purity", "accuracy", "noise_share",
+                     "n_clusters"]
 
 
 @multi_asset(
@@ -59,7 +61,6 @@ def labelled_evaluation(
                              deployed, to_core(config, LeaderboardConfig), context.partition_key)
     leaderboard, confusions = result.leaderboard, result.confusions
     best = leaderboard.iloc[0]["method"]
-    shown = leaderboard[["method", "ari", "nmi", "ami", "purity", "accuracy", "noise_share", "n_clusters"]]
     deployed_ari = leaderboard[leaderboard["deployed"]].set_index("method")["ari"]
     yield MaterializeResult(
         asset_key="labelled_evaluation",
@@ -69,16 +70,23 @@ def labelled_evaluation(
             "labelled_sequences": len(labelled),
             "labels": labelled["label"].nunique(),
             "best_method": best,
-            "best_ari": float(leaderboard.iloc[0]["ari"]),
-            **{f"{method}_ari": float(ari) for method, ari in deployed_ari.items()},
-            "leaderboard": markdown_table(shown.round(3), max_rows=40),
-            "best_confusion": image(confusion_matrix_png(confusions[best], title=best)),
-            **{f"{m.replace('/', '_')}_confusion": image(confusion_matrix_png(confusions[m], title=m))
-               for m in deployed_ari.index},
+            "best_ari": round(float(leaderboard.iloc[0]["ari"]), 3),
+            **{f"{method}_ari": round(float(ari), 3) for method, ari in deployed_ari.items()},
         },
     )
-    yield MaterializeResult(asset_key="labelled_leaderboard", value=leaderboard,
-                            metadata={"dagster/row_count": len(leaderboard)})
+    pictures = {f"{m.replace('/', '_')}_confusion": confusion_matrix_png(
+        confusions[m], title=f"{m} vs labels ({len(labelled)} labelled sequences)")
+        for m in dict.fromkeys([*deployed_ari.index, best])}
+    yield MaterializeResult(
+        asset_key="labelled_leaderboard",
+        value=leaderboard[LEADERBOARD_COLUMNS],
+        metadata={
+            "dagster/row_count": len(leaderboard),
+            "best_method": best,
+            "leaderboard": readable_table(leaderboard[LEADERBOARD_SHOWN], asset="labelled_leaderboard"),
+            **{name: image(png, name) for name, png in pictures.items()},
+        },
+    )
 
 
 def _no_evaluation(context: AssetExecutionContext, labels: int):

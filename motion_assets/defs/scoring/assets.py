@@ -29,6 +29,7 @@ from motion_assets.core.scoring.bundle import (
 from motion_assets.core.scoring.config import ScoringBundleConfig
 from motion_assets.core.scoring.deployed import batch_agreement, deployed_bundle
 from motion_assets.core.scoring.history import (
+    HISTORY_SCHEMA,
     RUN_ORDER,
     append_scores,
     current_scores,
@@ -46,7 +47,7 @@ from motion_assets.defs.partitions import dataset_variants, variant_check
 from motion_assets.defs.resources import TokenizerFolders
 from motion_assets.defs.scoring.config import ScoreSequencesConfig, ScoringBundleRunConfig
 from motion_assets.defs.storage import PreviousTables
-from motion_assets.defs.ui_metadata import markdown_table
+from motion_assets.defs.ui_metadata import column_schema, readable_table
 
 
 @asset(
@@ -162,12 +163,17 @@ def online_scores(
                              partial(score_sequences, bundle), context.run.run_id, read_at)
     yield MaterializeResult(metadata={
         "dagster/row_count": len(appended.history),
+        "dagster/column_schema": column_schema("online_scores", HISTORY_SCHEMA),
         **history_counts(appended.history).as_metadata(),
         "added_rows": len(appended.added),
+        **({} if config.files or config.folder is not None else {"note": MetadataValue.md(
+            f"Nothing asked to score: rows arrive when new files land in the incoming folder "
+            f"of `{variant}` (the scoring sensor runs score_sequences).")}),
         "unchanged_files": appended.unchanged_files,
         "unknown_now": int(appended.added["unknown"].sum()),
         "rejected_files": result.rejected.num_rows,
-        "rejected_listing": markdown_table(result.rejected.to_pandas(), max_rows=30, max_chars=100),
+        "rejected_listing": readable_table(result.rejected.to_pandas(), asset="rejected_files",
+                                           max_rows=30, max_chars=120),
         "scoring_id": identity.scoring_id,
         "threshold_source": identity.threshold_source,
         "bundle_hash": recorded,

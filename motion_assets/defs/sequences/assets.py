@@ -36,7 +36,7 @@ from motion_assets.defs.resources import TokenizerFolders
 from motion_assets.defs.sequences import checks
 from motion_assets.defs.sequences.config import IngestRunConfig, LabelledSequencesRunConfig
 from motion_assets.defs.storage import PreviousTables
-from motion_assets.defs.ui_metadata import column_schema, image, markdown_table
+from motion_assets.defs.ui_metadata import image, readable_table
 from motion_assets.defs.write_audit_publish import publish_if_checks_pass
 
 PREVIEW_COLUMNS = ["sequence_id", "video", "label", "window_count", "codes_per_window", "codes"]
@@ -45,7 +45,7 @@ PREVIEW_COLUMNS = ["sequence_id", "video", "label", "window_count", "codes_per_w
 def _preview(sequences: pa.Table) -> MetadataValue:
     frame = sequences.slice(0, 10).select(PREVIEW_COLUMNS).to_pandas()
     frame["codes"] = [" ".join(map(str, codes[:8])) + " …" for codes in frame["codes"]]
-    return markdown_table(frame)
+    return readable_table(frame, asset="code_sequences", max_rows=10)
 
 
 def _ingest_metadata(result: IngestResult, seconds: float) -> dict:
@@ -53,11 +53,10 @@ def _ingest_metadata(result: IngestResult, seconds: float) -> dict:
     ignored_why = Counter(result.ignored.column("why").to_pylist())
     return {
         "dagster/row_count": sequences.num_rows,
-        "dagster/column_schema": column_schema(sequences.schema),
         "preview": _preview(sequences),
         "rejected_files": result.rejected.num_rows,
         "ignored_files": result.ignored.num_rows,
-        "ignored_by_reason": markdown_table(
+        "ignored_by_reason": readable_table(
             pd.DataFrame(ignored_why.most_common(), columns=["why", "files"])),
         "non_json_files": MetadataValue.json(result.other_files),
         "duplicate_segments": sequences.num_rows - sequences.column("duplicate_of").null_count,
@@ -112,8 +111,9 @@ def code_sequences(context: AssetExecutionContext, config: IngestRunConfig, fold
         value=rejected,
         metadata={
             "dagster/row_count": rejected.num_rows,
-            "by_kind": markdown_table(_kind_counts(rejected), max_rows=20),
-            "listing": markdown_table(rejected.to_pandas(), max_rows=50, max_chars=100),
+            "by_kind": readable_table(_kind_counts(rejected), max_rows=20),
+            "listing": readable_table(rejected.to_pandas(), asset="rejected_files", max_rows=50,
+                                      max_chars=120),
         },
     )]
     sequence_files = len(set(sequences.column("relative_path").to_pylist()))
@@ -161,7 +161,7 @@ def codebook_usage(code_sequences: pd.DataFrame) -> MaterializeResult:
             "entropy_bits": round(usage.entropy_bits, 3),
             "perplexity": round(usage.perplexity, 1),
             "digit_level_usage": MetadataValue.json(digit_level_usage(usage, codebook)),
-            "top_codes": markdown_table(usage.top_codes(15), max_rows=15),
+            "top_codes": readable_table(usage.top_codes(15), max_rows=15),
             "rank_frequency_plot": image(plots.line_png(
                 {"occurrences": ranked.tolist()}, title="Code frequency by rank",
                 xlabel="rank", ylabel="occurrences", logy=True)),
@@ -204,11 +204,12 @@ def labelled_sequences(
         metadata={
             "dagster/row_count": sequences.num_rows,
             "labelled_folder": root,
-            "labels": markdown_table(
+            "labels": readable_table(
                 pd.DataFrame([(c["values"], c["counts"]) for c in counts], columns=["label", "sequences"]),
                 max_rows=50),
             "rejected_files": result.rejected.num_rows,
-            "rejected_listing": markdown_table(result.rejected.to_pandas(), max_rows=50, max_chars=100),
+            "rejected_listing": readable_table(result.rejected.to_pandas(), asset="rejected_files",
+                                               max_rows=50, max_chars=120),
             "ignored_files": result.ignored.num_rows,
             "merge_map": MetadataValue.json(labels.merge_map),
         },
