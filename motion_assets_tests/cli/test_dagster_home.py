@@ -10,7 +10,7 @@ import time
 
 import pytest
 import yaml
-from dagster import DagsterInstance, DagsterRunStatus
+from dagster import DagsterEventType, DagsterInstance, DagsterRunStatus, EventRecordsFilter
 
 from motion_assets.cli import dagster_home
 from motion_assets.cli.dagster_home import INSTANCE_YAML, ensure_dagster_home
@@ -124,13 +124,18 @@ def test_a_run_killed_with_sigkill_is_failed_and_the_queued_run_starts(home, tmp
                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
         return started[-1]
 
-    try:
-        start(os.path.join(BIN, "dagster-daemon"), "run", "-f", jobs)
-        doomed = start(sys.executable, "-c", "from jobs import slow; from dagster import DagsterInstance;"
-                       " slow.execute_in_process(instance=DagsterInstance.get())")
-        with DagsterInstance.get() as instance:
+    # The storage is created here, before the daemon and the run open it: three processes
+    # creating one fresh SQLite instance at once race on its schema (alembic IntegrityError,
+    # and a run process that dies before its run starts).
+    with DagsterInstance.get() as instance:
+        instance.get_runs()
+        instance.get_event_records(EventRecordsFilter(DagsterEventType.RUN_START), limit=1)
+        try:
+            start(os.path.join(BIN, "dagster-daemon"), "run", "-f", jobs)
+            doomed = start(sys.executable, "-c", "from jobs import slow; from dagster import DagsterInstance;"
+                           " slow.execute_in_process(instance=DagsterInstance.get())")
             dead = wait_for(lambda: [r for r in runs_of(instance, "slow")
-                                     if r.status == DagsterRunStatus.STARTED], "the slow run starts", 60)[0]
+                                     if r.status == DagsterRunStatus.STARTED], "the slow run starts", 120)[0]
             os.kill(doomed.pid, signal.SIGKILL)
             launch_queued_run(jobs, env)
             queued = wait_for(lambda: runs_of(instance, "quick"), "the quick run is queued", 10)[0]
@@ -139,8 +144,8 @@ def test_a_run_killed_with_sigkill_is_failed_and_the_queued_run_starts(home, tmp
                 "the queued run finishes", 240)
             assert finished.status == DagsterRunStatus.SUCCESS
             assert instance.get_run_by_id(dead.run_id).status == DagsterRunStatus.FAILURE
-    finally:
-        for process in started:  # each in its own session: the daemon's code server goes too
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=30)
+        finally:
+            for process in started:  # each in its own session: the daemon's code server goes too
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(process.pid, signal.SIGKILL)
+                process.wait(timeout=30)
