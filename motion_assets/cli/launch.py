@@ -41,7 +41,7 @@ def _resource_config(inputs: dict) -> dict:
 
 
 def _pipeline_run_config(inputs: dict, op_names: set[str]) -> dict:
-    from motion_assets.core.config import ConfigNotes
+    from motion_assets.core.config import ConfigError, ConfigNotes
     from motion_assets.defs.config_files import run_config_from_folder
 
     if inputs["configs"] is None:
@@ -50,7 +50,9 @@ def _pipeline_run_config(inputs: dict, op_names: set[str]) -> dict:
         notes = ConfigNotes()
         try:
             ops = run_config_from_folder(inputs["configs"], op_names, inputs["merge_map"], notes)["ops"]
-        except Exception as error:  # noqa: BLE001 - YAML and config validation errors alike
+        except ConfigError as error:  # names the file and the setting already
+            raise UsageError(str(error).splitlines()[0]) from None
+        except Exception as error:  # noqa: BLE001 - whatever else reading the folder raised
             raise UsageError(f"--configs {inputs['configs']}: {str(error).splitlines()[0]}") from None
         if notes.ignored:  # the old tool's keys, once each; replaced unsafe settings, one line each
             print(f"configs: ignored (not used here): {', '.join(notes.ignored)}", file=sys.stderr)

@@ -151,9 +151,11 @@ def online_scores(
     if config.bundle_version and not (recorded or "").startswith(config.bundle_version):
         raise Failure(f"latest scoring_bundle of {variant} is {recorded}, not {config.bundle_version}")
     bundle = override_thresholds(bundle_from_bytes(scoring_bundle, recorded), config.threshold)
-    if not folders.incoming_root:
+    asked = bool(config.files) or config.folder is not None
+    if asked and not folders.incoming_root:
         raise Failure("no incoming_root configured (MOTION_ASSETS_INCOMING_ROOT)")
-    variant_folder = os.path.join(folders.incoming_root, variant)
+    # A pipeline run asks for nothing: it shows the history as it is, incoming folder or not.
+    variant_folder = os.path.join(folders.incoming_root or "", variant)
     read_at = pd.Timestamp.now(tz="UTC")
     result = _read_selection(config, variant_folder, bundle.codebook_settings())
     identity = scoring_identity(bundle)
@@ -166,7 +168,7 @@ def online_scores(
         "dagster/column_schema": column_schema("online_scores", HISTORY_SCHEMA),
         **history_counts(appended.history).as_metadata(),
         "added_rows": len(appended.added),
-        **({} if config.files or config.folder is not None else {"note": MetadataValue.md(
+        **({} if asked else {"note": MetadataValue.md(
             f"Nothing asked to score: rows arrive when new files land in the incoming folder "
             f"of `{variant}` (the scoring sensor runs score_sequences).")}),
         "unchanged_files": appended.unchanged_files,
