@@ -12,7 +12,7 @@ Prints figures only; nothing is asserted. Throughput counts real codes (not padd
 from __future__ import annotations
 
 import argparse
-import copy
+import dataclasses
 import os
 import subprocess
 import sys
@@ -156,9 +156,8 @@ def speed(table, config, epochs):
     )
     rows = {}
     for batching, precision in (("bucket", "float32"), ("pack", "float32"), ("bucket", "bfloat16")):
-        run = copy.deepcopy(config)
-        run.train.batching, run.train.epochs, run.train.val_split = batching, epochs, 0.0
-        run.train.precision = precision
+        run = dataclasses.replace(config, train=dataclasses.replace(
+            config.train, batching=batching, epochs=epochs, val_split=0.0, precision=precision))
         result = train_encoder(train, run)
         tokens_per_s = np.mean([h["tokens_per_s"] for h in result.history])
         name = f"project ({batching}{', bf16' if precision == 'bfloat16' else ''})"
@@ -178,11 +177,13 @@ def speed(table, config, epochs):
     theirs = embed_padded(model, sequences, config)
     theirs_rate = len(sequences) / (time.perf_counter() - started)
     same = np.allclose(ours, F.normalize(torch.as_tensor(theirs), dim=1).numpy(), atol=1e-4)
-    model.config.train.precision = "bfloat16"
+    model.config = dataclasses.replace(
+        model.config, train=dataclasses.replace(model.config.train, precision="bfloat16"))
     started = time.perf_counter()
     low = embed(model, sequences)
     low_rate = len(sequences) / (time.perf_counter() - started)
-    model.config.train.precision = "float32"
+    model.config = dataclasses.replace(
+        model.config, train=dataclasses.replace(model.config.train, precision="float32"))
     cosine = float(np.mean(np.sum(low * ours, axis=1)))
     print(
         f"embedding: padded baseline {theirs_rate:.0f} seq/s; project {ours_rate:.0f} seq/s "

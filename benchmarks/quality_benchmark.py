@@ -122,7 +122,7 @@ def encoder_for(data: dict, seed: int, args, workdir: Path):
 def measure(data: dict, encoder) -> dict:
     from sklearn.metrics import adjusted_rand_score, roc_auc_score
 
-    from motion_assets.core.features.featurizers import table_levels
+    from motion_assets.core.sequences.facts import table_levels
     from motion_assets.core.scoring.bundle import make_scoring_bundle
     from motion_assets.core.scoring.calibration import calibrated_bundle
     from motion_assets.core.scoring.deployment_candidates import deployable, deployment_candidates

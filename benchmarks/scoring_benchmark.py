@@ -63,9 +63,9 @@ def fit_bundles(training, d_model: int, epochs: int, seed: int, target_share: fl
     from motion_assets.core.clustering.pipeline import make_clusterer
     from motion_assets.core.encoder.config import SequenceEmbedConfig
     from motion_assets.core.encoder.featurizer import EncoderFeaturizer
-    from motion_assets.core.features.featurizers import table_levels
     from motion_assets.core.scoring.bundle import make_scoring_bundle
     from motion_assets.core.scoring.calibration import calibrated_bundle
+    from motion_assets.core.sequences.facts import table_levels
 
     config = SequenceEmbedConfig.from_dict({
         "seed": seed, "codebook_size": int(training["codebook_size"].iloc[0]),
@@ -163,11 +163,12 @@ def _resized(codes, length: int) -> list[int]:
 
 
 def _speed_one(kind, built, path, singles, new, batch, reload_calls: int) -> None:
-    from motion_assets.core.scoring.bundle import bundle_from_bytes, bundle_hash, bundle_to_bytes
+    from motion_assets.core.files.verified_pickle import sha256_hex
+    from motion_assets.core.scoring.bundle import bundle_from_bytes, bundle_to_bytes
     from motion_assets.core.scoring.score import score_codes, score_sequences
 
     data = bundle_to_bytes(built)
-    digest = bundle_hash(data)
+    digest = sha256_hex(data)
     with open(path, "wb") as handle:
         handle.write(data)
     bundle = bundle_from_bytes(data, digest)

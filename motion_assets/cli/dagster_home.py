@@ -4,12 +4,19 @@ from __future__ import annotations
 
 import os
 
+from motion_assets.core.files.atomic_write import write_bytes_atomically
+
 DEFAULT_DAGSTER_HOME = ".dagster_home"
+WRITTEN_BY_US = "# Written by motion-assets for the embedded default (SQLite in this folder)."
 
 # SQLite (the embedded default) locks under parallel runs and a 2-core machine thrashes when
 # several runs train at once: one run at a time. Postgres and more runs at scale.
-INSTANCE_YAML = """\
-# Written by motion-assets for the embedded default (SQLite in this folder).
+# One run at a time means one dead run blocks the queue: run monitoring (in the daemon) asks
+# the launcher whether each started run's process lives and fails the run when it does not,
+# within poll_interval_seconds. The local launcher cannot resume a run, so no resume attempt.
+INSTANCE_YAML = f"""\
+{WRITTEN_BY_US}
+# Edit freely: a file without the line above is never rewritten.
 concurrency:
   runs:
     max_concurrent_runs: 1
@@ -19,15 +26,29 @@ concurrency:
         value:
           applyLimitPerUniqueValue: true
         limit: 1
+run_launcher:
+  module: motion_assets.defs.run_launcher
+  class: LocalProcessRunLauncher
+run_monitoring:
+  enabled: true
+  poll_interval_seconds: 30
+  start_timeout_seconds: 180
+  cancel_timeout_seconds: 180
+  max_resume_run_attempts: 0
 """
 
 
 def ensure_dagster_home() -> str:
-    """Set DAGSTER_HOME (default .dagster_home here) and give it a dagster.yaml once."""
+    """Set DAGSTER_HOME (default .dagster_home here) and give it our dagster.yaml: written
+    when missing, brought up to date when an older version of ours is there."""
     home = os.environ.setdefault("DAGSTER_HOME", os.path.abspath(DEFAULT_DAGSTER_HOME))
     os.makedirs(home, exist_ok=True)
     instance_yaml = os.path.join(home, "dagster.yaml")
-    if not os.path.exists(instance_yaml):
-        with open(instance_yaml, "w") as handle:
-            handle.write(INSTANCE_YAML)
+    try:
+        with open(instance_yaml) as handle:
+            current = handle.read()
+    except FileNotFoundError:
+        current = None
+    if current is None or (current.startswith(WRITTEN_BY_US) and current != INSTANCE_YAML):
+        write_bytes_atomically(instance_yaml, INSTANCE_YAML.encode())
     return home

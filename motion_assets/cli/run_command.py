@@ -1,136 +1,136 @@
-"""``motion-assets run``: materialize the asset graph for every variant of a folder."""
+"""``motion-assets run``: runs of ``variant_pipeline`` for every variant of a folder, then of
+``score_sequences`` for the incoming files, through the instance (see job_runs.py)."""
 
 from __future__ import annotations
 
 import json
 import os
 import sys
-import time
 
 from motion_assets.cli.dagster_home import ensure_dagster_home
+from motion_assets.cli.errors import UsageError
+from motion_assets.defs.resources import DEFAULT_STORAGE
+
+DEFAULT_CONFIGS = "configs"
 
 
 def add_parser(commands) -> None:
     parser = commands.add_parser(
-        "run", help="register the variants of an inference root and materialize their assets"
+        "run", help="register the variants of an inference root and run their jobs"
     )
     parser.add_argument("--inference-root", required=True, help="folder with one folder per variant")
     parser.add_argument("--labelled-root", help="hand-labelled subset (<root>/<variant>/<label>/...)")
-    parser.add_argument("--incoming-root", help="folder the scoring sensor watches")
+    parser.add_argument("--incoming-root",
+                        help="new files per variant: scored after the pipeline (score_sequences)")
     parser.add_argument("--variant", action="append", help="only this variant (repeatable)")
     parser.add_argument("--storage", help="where tables and models go (folder or fsspec URL)")
-    parser.add_argument("--select", help="Dagster asset selection, e.g. 'key:code_sequences+'")
-    parser.add_argument("--configs", default="configs", help="folder of YAML configs (default: configs)")
+    parser.add_argument("--select", help="Dagster asset selection ('key:code_sequences+') "
+                        "or a comma list ('code_sequences,sequence_encoder')")
+    parser.add_argument("--configs", help=f"folder of YAML configs (default: ./{DEFAULT_CONFIGS} "
+                        "when present, else the code's defaults)")
     parser.add_argument("--merge-map", help="JSON file of raw label -> label, added to the config's map")
     parser.set_defaults(handler=run)
 
 
-def _variants(args) -> list[str]:
-    from motion_assets.core.sequences.folder_state import scan_variant_folders
-    from motion_assets.core.sequences.variants import validate_variant_name
-
-    if args.variant:
-        for variant in args.variant:
-            validate_variant_name(variant)
-            if not os.path.isdir(os.path.join(args.inference_root, variant)):
-                raise SystemExit(f"error: no folder {variant!r} under {args.inference_root}")
-        return args.variant
-    scan = scan_variant_folders(args.inference_root)
-    for name, why in scan.refused.items():
-        print(f"skipping folder {name!r}: {why}", file=sys.stderr)
-    return sorted(scan.fingerprints)
-
-
 def run(args) -> int:
     ensure_dagster_home()
+    try:
+        inputs = _checked_inputs(args)
+    except UsageError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    from motion_assets.cli.launch import launch_all
+
+    try:
+        return launch_all(inputs)
+    except UsageError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+
+
+def _checked_inputs(args) -> dict:
+    """Every check that needs no code server, so mistakes are reported in a second."""
     if not os.path.isdir(args.inference_root):
-        print(f"error: inference root {args.inference_root} does not exist", file=sys.stderr)
-        return 2
+        raise UsageError(f"inference root {args.inference_root} is not a folder")
+    for flag, folder in (("--labelled-root", args.labelled_root), ("--incoming-root", args.incoming_root)):
+        if folder is not None and not os.path.isdir(folder):
+            raise UsageError(f"{flag} {folder} is not a folder")
+    configs = args.configs
+    if configs is not None and not os.path.isdir(configs):
+        raise UsageError(f"--configs {configs} is not a folder")
+    if configs is None:
+        configs = DEFAULT_CONFIGS if os.path.isdir(DEFAULT_CONFIGS) else None
+    storage = args.storage or os.environ.get("MOTION_ASSETS_STORAGE")
+    if storage is not None:  # the default folder is made on first write
+        _check_storage(storage)
+    if args.select is not None:
+        from motion_assets.cli.selection import SelectionError, parse_selection
 
-    from dagster import AssetSelection, DagsterInstance, materialize
-
-    from motion_assets.definitions import ASSETS, defs
-    from motion_assets.defs.config_files import run_config_from_folder
-    from motion_assets.defs.jobs import variant_pipeline
-    from motion_assets.defs.partitions import dataset_variants
-    from motion_assets.defs.resources import build_resources
-
-    storage = args.storage or os.environ.get("MOTION_ASSETS_STORAGE", "data/storage")
-    resources = build_resources(
-        inference_root=args.inference_root, labelled_root=args.labelled_root,
-        incoming_root=args.incoming_root, storage=storage,
-    )
-    variants = _variants(args)
-    if not variants:
-        print(f"error: no variant folder under {args.inference_root}", file=sys.stderr)
-        return 2
-    graph = defs.resolve_asset_graph()
-    selection = AssetSelection.from_string(args.select) if args.select else variant_pipeline.selection
-    selected = selection.resolve(graph)
-    if not selected:
-        print(f"error: selection {args.select!r} matches no asset", file=sys.stderr)
-        return 2
-    merge_map = None
-    if args.merge_map:
-        with open(args.merge_map) as handle:
-            merge_map = json.load(handle)
-    run_config = run_config_from_folder(
-        args.configs, {key.to_user_string() for key in selected}, merge_map
-    )
-    # progress: our own lines plus the assets' info logs (epochs...), not Dagster's debug events
-    run_config["loggers"] = {"console": {"config": {"log_level": "INFO"}}}
-    instance = DagsterInstance.get()
-    known = set(instance.get_dynamic_partitions(dataset_variants.name))
-    instance.add_dynamic_partitions(dataset_variants.name, [v for v in variants if v not in known])
-    print(f"DAGSTER_HOME={os.environ['DAGSTER_HOME']}  storage={storage}")
-    print(f"{len(variants)} variant(s), {len(selected)} asset(s): "
-          + ", ".join(sorted(k.to_user_string() for k in selected)))
-    summaries = []
-    for number, variant in enumerate(variants, start=1):
-        print(f"[{number}/{len(variants)}] {variant} ...", flush=True)
-        started = time.perf_counter()
-        result = materialize(
-            ASSETS, instance=instance, partition_key=variant, resources=resources,
-            selection=selection, run_config=run_config, raise_on_error=False,
-            tags={"motion_assets/launched_by": "motion-assets run"},
-        )
-        if not result.success:
-            _print_failure(result, variant)
-            return 1
-        summaries.append((variant, result, time.perf_counter() - started))
-    _print_summary(summaries, storage)
-    return 0
+        try:
+            parse_selection(args.select)  # syntax now; asset names once the definitions load
+        except SelectionError as error:
+            raise UsageError(str(error)) from None
+    return {
+        "inference_root": _absolute(args.inference_root),
+        "labelled_root": _absolute(args.labelled_root),
+        "incoming_root": _absolute(args.incoming_root),
+        "storage": _absolute(storage or DEFAULT_STORAGE),  # the one the definitions default to
+        "variants": _variants(args.inference_root, args.variant),
+        "select": args.select,
+        "configs": configs,
+        "merge_map": _merge_map(args.merge_map),
+    }
 
 
-def _print_failure(result, variant: str) -> None:
-    from dagster import AssetCheckSeverity
-
-    for event in result.all_events:
-        if event.is_step_failure:
-            error = event.step_failure_data.error
-            print(f"FAILED {variant} at {event.step_key}: {error.message.strip() if error else ''}",
-                  file=sys.stderr)
-    for evaluation in result.get_asset_check_evaluations():
-        if not evaluation.passed and evaluation.severity == AssetCheckSeverity.ERROR:
-            print(f"check failed {variant}: {evaluation.asset_check_key.to_user_string()} "
-                  f"{ {k: v.value for k, v in evaluation.metadata.items()} }", file=sys.stderr)
+def _absolute(location: str | None) -> str | None:
+    """Local paths absolute (runs re-executed from the UI find them); URLs unchanged."""
+    if location is None or "://" in location:
+        return location
+    return os.path.abspath(location)
 
 
-def _print_summary(summaries, storage: str) -> None:
-    print("\nsummary")
-    for variant, result, seconds in summaries:
-        print(f"  {variant} ({seconds:.1f} s)")
-        for event in result.get_asset_materialization_events():
-            materialization = event.event_specific_data.materialization
-            metadata = materialization.metadata
-            rows = metadata.get("dagster/row_count")
-            path = metadata.get("path")
-            extra = [f"{key}={metadata[key].value}" for key in ("rejected_files", "ignored_files")
-                     if key in metadata]
-            print(f"    {materialization.asset_key.to_user_string():<22} rows={rows.value if rows else '-':<7}"
-                  f" {' '.join(extra)} {path.value if path else ''}")
-        failed = [e for e in result.get_asset_check_evaluations() if not e.passed]
-        for evaluation in failed:
-            print(f"    check warning: {evaluation.asset_check_key.to_user_string()}")
-    print(f"\nTables: {storage}/<asset>/<variant>.parquet")
-    print("Open the UI: make ui   (or: .venv/bin/motion-assets ui), then http://localhost:3000")
+def _check_storage(storage: str) -> None:
+    if "://" not in storage:
+        parent = os.path.dirname(os.path.abspath(storage))
+        if not os.path.isdir(storage) and not os.path.isdir(parent):
+            raise UsageError(f"storage {storage} does not exist, nor does its parent {parent}")
+        return
+    from upath import UPath
+
+    try:
+        UPath(storage).exists()
+    except Exception as error:  # noqa: BLE001 - any fsspec backend error means unusable storage
+        raise UsageError(f"storage {storage} cannot be reached: {str(error).splitlines()[0]}") from None
+
+
+def _merge_map(path: str | None) -> dict | None:
+    if path is None:
+        return None
+    try:
+        with open(path) as handle:
+            loaded = json.load(handle)
+    except (OSError, ValueError) as error:
+        raise UsageError(f"--merge-map {path}: {error}") from None
+    if not isinstance(loaded, dict):
+        raise UsageError(f"--merge-map {path} must hold a JSON object of raw label -> label")
+    return loaded
+
+
+def _variants(inference_root: str, requested: list[str] | None) -> list[str]:
+    from motion_assets.core.sequences.folder_state import scan_variant_folders
+    from motion_assets.core.sequences.variants import variant_name_problem
+
+    if requested:
+        for variant in requested:
+            problem = variant_name_problem(variant)
+            if problem:
+                raise UsageError(f"--variant {variant!r}: {problem}")
+            if not os.path.isdir(os.path.join(inference_root, variant)):
+                raise UsageError(f"unknown variant {variant!r}: no such folder under {inference_root}")
+        return list(dict.fromkeys(requested))
+    scan = scan_variant_folders(inference_root)
+    for name, why in scan.refused.items():
+        print(f"skipping folder {name!r}: {why}", file=sys.stderr)
+    if not scan.fingerprints:
+        raise UsageError(f"no variant folder under {inference_root}")
+    return sorted(scan.fingerprints)

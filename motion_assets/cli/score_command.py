@@ -5,8 +5,6 @@ from __future__ import annotations
 import os
 import sys
 
-from motion_assets.cli.dagster_home import ensure_dagster_home
-
 
 def add_parser(commands) -> None:
     parser = commands.add_parser(
@@ -18,19 +16,9 @@ def add_parser(commands) -> None:
     parser.add_argument("--threshold", type=float, help="override the bundle's unknown threshold")
     parser.add_argument("--codes", help="score one sequence given as comma-separated codes")
     parser.add_argument("--out", help="write JSONL here instead of stdout")
-    parser.add_argument("--bundle-hash", help="expected sha256 of the bundle (default: the one "
-                        "the Dagster instance recorded for the variant)")
+    parser.add_argument("--bundle-hash", help="sha256 of a stored bundle version to use (default: "
+                        "the current one, named by scoring_bundle/<variant>/current.json)")
     parser.set_defaults(handler=score)
-
-
-def _recorded_hash(variant: str) -> str | None:
-    ensure_dagster_home()
-    from dagster import DagsterInstance
-
-    from motion_assets.defs.model_records import latest_metadata
-
-    with DagsterInstance.get() as instance:
-        return (latest_metadata(instance, "scoring_bundle", variant) or {}).get("content_hash")
 
 
 def _tables(paths: list[str], settings):
@@ -59,8 +47,9 @@ def score(args) -> int:
 
 def _score(args) -> int:
     import pandas as pd
-    from upath import UPath
 
+    from motion_assets.core.files.layout import StorageLayout
+    from motion_assets.core.files.model_versions import read_current_version, read_version
     from motion_assets.core.scoring.bundle import bundle_from_bytes, override_thresholds
     from motion_assets.core.scoring.history import history_rows
     from motion_assets.core.scoring.identity import scoring_identity
@@ -73,16 +62,13 @@ def _score(args) -> int:
         print("error: give sequence files or folders, or --codes", file=sys.stderr)
         return 2
     storage = args.storage or os.environ.get("MOTION_ASSETS_STORAGE", "data/storage")
-    bundle_path = UPath(storage) / "scoring_bundle" / f"{variant}.bin"
-    if not bundle_path.exists():
-        print(f"error: no scoring bundle at {bundle_path}: materialize scoring_bundle first", file=sys.stderr)
-        return 2
-    expected = args.bundle_hash or _recorded_hash(variant)
-    if not expected:
-        print(f"error: the Dagster instance has no scoring_bundle record for {variant}: "
-              "set DAGSTER_HOME to the instance that made it, or pass --bundle-hash", file=sys.stderr)
-        return 2
-    bundle = override_thresholds(bundle_from_bytes(bundle_path.read_bytes(), expected), args.threshold)
+    layout = StorageLayout(storage)
+    if args.bundle_hash:  # FileNotFoundError / ValueError: one line and exit 2 (score above)
+        data, expected = read_version(layout, "scoring_bundle", variant, args.bundle_hash), args.bundle_hash
+    else:
+        data, current = read_current_version(layout, "scoring_bundle", variant)
+        expected = current.sha256
+    bundle = override_thresholds(bundle_from_bytes(data, expected), args.threshold)
     identity = scoring_identity(bundle)
     tables, rejected = [], 0
     if args.codes:
@@ -92,7 +78,7 @@ def _score(args) -> int:
         for row in result.rejected.to_pylist():
             rejected += 1
             line = f":{row['line']}" if row["line"] else ""
-            print(f"rejected {os.path.join(prefix, row['relative_path'])}{line}: {row['reason']}",
+            print(f"rejected {os.path.join(prefix, row['relative_path'])}{line}: {row['kind']}: {row['detail']}",
                   file=sys.stderr)
         table = result.sequences.to_pandas()
         table["relative_path"] = [os.path.normpath(os.path.join(prefix, p)) for p in table["relative_path"]]

@@ -1,8 +1,8 @@
-"""Dagster Config classes that mirror the plain config dataclasses of ``core``.
+"""Dagster Config classes derived from the frozen config sections of ``core``.
 
-``core`` cannot import Dagster, so its models are configured by dataclasses; the launchpad
-needs Pydantic ``Config`` classes. Generating one from the other keeps a single source of
-truth for field names and defaults (configs/*.yaml must equal them; a test checks).
+``core`` cannot import Dagster, so every setting is declared there once; the launchpad needs
+Pydantic ``Config`` classes, generated here from those dataclasses (field names, nesting,
+defaults and one-line docs). No Config class is written by hand twice.
 """
 
 import dataclasses
@@ -20,18 +20,31 @@ def _is_int_or_str(hint) -> bool:
     ) == {int, str}
 
 
+def _launchpad_type(hint):
+    """The launchpad's type of a field: nested sections become nested Config classes."""
+    if dataclasses.is_dataclass(hint):
+        return dagster_config_for(hint)
+    if typing.get_origin(hint) is dict:
+        key, value = typing.get_args(hint)
+        return dict[key, _launchpad_type(value)]
+    if typing.get_origin(hint) is tuple:
+        return list[typing.get_args(hint)[0]]
+    return hint
+
+
 def _field(hint, field: dataclasses.Field):
+    doc = field.metadata.get("doc")
     if dataclasses.is_dataclass(hint):
         nested = dagster_config_for(hint)
-        return nested, pydantic.Field(default_factory=nested)
+        return nested, pydantic.Field(default_factory=nested, description=doc)
     default = field.default_factory() if field.default_factory is not dataclasses.MISSING else field.default
     if _is_int_or_str(hint):  # Dagster config has no int-or-str: "auto" or "256"
-        return str, str(default)
-    if isinstance(default, tuple):
-        return list[typing.get_args(hint)[0]] if typing.get_args(hint) else list, list(default)
-    if isinstance(default, (list, dict)):
-        return hint, pydantic.Field(default_factory=lambda value=default: type(value)(value))
-    return hint, default
+        return str, pydantic.Field(str(default), description=doc)
+    if isinstance(default, (tuple, list, dict)):
+        value = list(default) if isinstance(default, tuple) else default
+        return _launchpad_type(hint), pydantic.Field(
+            default_factory=lambda value=value: type(value)(value), description=doc)
+    return hint, pydantic.Field(default, description=doc)
 
 
 @cache
@@ -70,6 +83,9 @@ def as_run_config(core_config) -> dict:
         value = getattr(core_config, field.name)
         if dataclasses.is_dataclass(value):
             value = as_run_config(value)
+        elif isinstance(value, dict):
+            value = {k: as_run_config(v) if dataclasses.is_dataclass(v) else v
+                     for k, v in value.items()}
         elif _is_int_or_str(hints[field.name]):
             value = str(value)
         elif isinstance(value, tuple):

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dagster import ConfigurableResource
 
 from motion_assets.defs.config_files import ConfigFiles
+from motion_assets.defs.curation.resources import DEFAULT_TAXONOMY_DIR, TaxonomyFiles
 from motion_assets.defs.storage import ModelFiles, ParquetTables, PreviousTables
 
 DEFAULT_INFERENCE_ROOT = "data/demo/inference"
@@ -43,6 +44,7 @@ def build_resources(
     labelled_root: str | None = None,
     incoming_root: str | None = None,
     storage: str | None = None,
+    taxonomy_dir: str | None = None,
     environ: Mapping[str, str] = os.environ,
 ) -> dict:
     """Resources from explicit values, else MOTION_ASSETS_* variables, else the demo folders."""
@@ -61,4 +63,6 @@ def build_resources(
         "previous_tables": PreviousTables(base_path=storage),
         "incoming_watch": IncomingWatch(),
         "config_files": ConfigFiles(folder=environ.get("MOTION_ASSETS_CONFIGS", "configs")),
+        "taxonomy_files": TaxonomyFiles(
+            folder=taxonomy_dir or environ.get("MOTION_ASSETS_TAXONOMY_DIR", DEFAULT_TAXONOMY_DIR)),
     }

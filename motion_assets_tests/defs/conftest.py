@@ -16,6 +16,7 @@ from motion_assets.defs.resources import build_resources
 
 TINY_ENCODER = {"model": {"d_model": 16}, "train": {"epochs": 2, "batch_size": 16}}
 MODEL_ASSETS = ["code_sequences", "rejected_files", "labelled_sequences", "sequence_encoder",
+                "cluster_taxonomy",
                 "sequence_embeddings",
                 "hdbscan_clusters", "hdbscan_model", "bayes_gmm_clusters", "bayes_gmm_model",
                 "scoring_bundle"]
@@ -53,6 +54,7 @@ def pipeline(tmp_path_factory):
     resources = build_resources(
         inference_root=str(tree.inference_root), labelled_root=str(tree.labelled_root),
         incoming_root=str(tree.incoming_root), storage=str(root / "storage"),
+        taxonomy_dir=str(root / "taxonomy"),
     )
     with instance_for_test() as instance:
         instance.add_dynamic_partitions("dataset_variant", [MAIN_VARIANT])

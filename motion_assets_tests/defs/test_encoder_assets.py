@@ -41,10 +41,11 @@ def test_embeddings_join_one_to_one_with_code_sequences(tmp_path):
     assert baselines["sequence_id"].tolist() == sequences["sequence_id"].tolist()
     vectors = np.vstack(embeddings["embedding"])
     assert vectors.shape == (40, 16) and np.allclose(np.linalg.norm(vectors, axis=1), 1, atol=1e-5)
-    assert (storage / "sequence_encoder" / f"{VARIANT}.bin").stat().st_size > 0
     encoder_meta = next(
         e.event_specific_data.materialization.metadata for e in result.get_asset_materialization_events()
         if e.asset_key.to_user_string() == "sequence_encoder"
     )
     assert encoder_meta["epochs_run"].value == 2 and len(encoder_meta["content_hash"].value) == 64
+    content_hash = encoder_meta["content_hash"].value
+    assert (storage / "sequence_encoder" / VARIANT / f"{content_hash}.bin").stat().st_size > 0
     assert {"bag_of_codes_tfidf_indices", "fsq_digit_stats"} <= set(baselines.columns)

@@ -7,6 +7,8 @@ import pandas as pd
 import pytest
 from dagster import AssetKey, build_sensor_context
 
+from motion_assets.core.files.layout import StorageLayout
+from motion_assets.core.files.manifest import read_current
 from motion_assets.core.scoring.history import current_scores
 from motion_assets.core.synthetic import MAIN_VARIANT
 from motion_assets.defs.resources import IncomingWatch
@@ -34,6 +36,11 @@ def latest_metadata(pipeline) -> dict:
     return {key: entry.value for key, entry in event.asset_materialization.metadata.items()}
 
 
+def current_bundle_file(pipeline):
+    current = read_current(StorageLayout(str(pipeline.storage)), "scoring_bundle", MAIN_VARIANT)
+    return pipeline.storage / "scoring_bundle" / MAIN_VARIANT / current.file
+
+
 def test_bundle_records_hash_and_batch_parity(pipeline):
     event = pipeline.instance.get_latest_materialization_event(AssetKey("scoring_bundle"))
     metadata = event.asset_materialization.metadata
@@ -46,7 +53,8 @@ def test_bundle_records_which_model_the_held_out_labels_picked_and_why(pipeline)
     metadata = event.asset_materialization.metadata
     assert metadata["selection_criterion"].value == "held_out_labels"
     assert metadata["selection_reason"].value.startswith("best ARI on held-out labels")
-    assert metadata["deployed_method"].value in metadata["selection"].value
+    judged = [record.data["method"] for record in metadata["selection"].records]
+    assert metadata["deployed_method"].value == judged[0]  # the best of the candidates shown
     assert metadata["unknown_voices"].value == "novelty, surprisal"
 
 
@@ -102,7 +110,7 @@ def test_a_folder_outside_the_incoming_folder_is_refused(pipeline):
 
 
 def test_a_tampered_bundle_is_refused(pipeline, tmp_path):
-    path = pipeline.storage / "scoring_bundle" / f"{MAIN_VARIANT}.bin"
+    path = current_bundle_file(pipeline)
     original = path.read_bytes()
     try:
         path.write_bytes(original[:-1] + bytes([original[-1] ^ 1]))
@@ -155,7 +163,7 @@ def test_sensor_requests_each_new_file_until_a_run_that_scored_it_succeeded(pipe
 
 
 def test_a_failed_runs_files_are_requested_again_then_recorded_with_the_error(pipeline):
-    bundle = pipeline.storage / "scoring_bundle" / f"{MAIN_VARIANT}.bin"
+    bundle = current_bundle_file(pipeline)
     original = bundle.read_bytes()
     watch = {"batch_size": 50, "max_attempts": 2}
     try:
@@ -238,3 +246,21 @@ def test_the_mixture_has_one_component_per_label_of_the_labelled_subset(pipeline
     labelled = pd.read_parquet(pipeline.storage / "labelled_sequences" / f"{MAIN_VARIANT}.parquet")
     event = pipeline.instance.get_latest_materialization_event(AssetKey("bayes_gmm_clusters"))
     assert event.asset_materialization.metadata["components"].value == labelled["label"].nunique() == 7
+
+
+def test_a_variant_without_incoming_files_gets_an_empty_current_history(pipeline, tmp_path):
+    from dagster import materialize
+
+    from motion_assets.definitions import ASSETS
+    from motion_assets.defs.resources import build_resources
+
+    # the same models, but an incoming root that has no folder for the variant
+    resources = {**pipeline.resources,
+                 "folders": build_resources(inference_root=str(pipeline.tree.inference_root),
+                                            incoming_root=str(tmp_path / "empty"),
+                                            storage=str(tmp_path / "scores"))["folders"]}
+    result = materialize(ASSETS, instance=pipeline.instance, partition_key=MAIN_VARIANT,
+                         resources=resources, selection=["online_scores"])
+    materialization = result.asset_materializations_for_node("online_scores")[0]
+    assert materialization.metadata["added_rows"].value == 0
+    assert "Nothing asked to score" in materialization.metadata["note"].value

@@ -60,7 +60,8 @@ def test_code_sequences_and_rejections_land_as_parquet(tree):
     sequences = pd.read_parquet(tree / "storage" / "code_sequences" / f"{VARIANT}.parquet")
     rejected = pd.read_parquet(tree / "storage" / "rejected_files" / f"{VARIANT}.parquet")
     assert len(sequences) == 4 and set(sequences["codes_per_window"]) == {14}
-    assert rejected["reason"].tolist() == ["code 5000 outside [0, 2048) at window 0, position 1"]
+    assert rejected["kind"].tolist() == ["id_out_of_range"]
+    assert rejected["detail"].tolist() == ["code 5000 outside [0, 2048) at window 0, position 1"]
     info = metadata(result, "code_sequences")
     assert info["dagster/row_count"] == 4 and info["rejected_files"] == 1 and info["ignored_files"] == 1
 
@@ -70,7 +71,8 @@ def test_rejected_share_check_blocks_when_over_threshold(tree):
                  raise_on_error=False)
     checks = {e.asset_check_key.name: e.passed for e in result.get_asset_check_evaluations()}
     assert checks == {"codes_in_range": True, "unique_sequence_ids": True,
-                      "rejected_share_below_threshold": False, "no_duplicate_segments": True}
+                      "rejected_share_below_threshold": False, "no_duplicate_segments": True,
+                      "one_window_width": True}
     materialized = {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
     assert "codebook_usage" not in materialized  # blocked downstream in the same run
 

@@ -109,3 +109,18 @@ def test_runs_carry_the_config_files_as_run_config(instance, tmp_path):
     ops = request.run_config["ops"]
     assert {"code_sequences", "sequence_encoder", "hdbscan_clusters"} <= set(ops)
     assert ops["sequence_encoder"]["config"]["objective"]["task"] == "ntp"
+
+
+def test_filesystem_oddities_in_one_variant_do_not_stop_the_tick_for_the_others(instance, tmp_path):
+    add_segment(tmp_path, "looped")
+    os.symlink("..", tmp_path / "looped" / "D01_1" / "up")  # a folder loop inside a variant
+    os.mkfifo(tmp_path / "looped" / "D01_1" / "code_indices" / "pipe.codes.json")
+    os.symlink("looped_too", tmp_path / "looped_too")  # a loop where a variant folder would be
+    add_segment(tmp_path, "good")
+    try:
+        os.mkdir(os.path.join(os.fsencode(tmp_path), b"bad\xffname"))
+    except OSError:
+        pytest.skip("this filesystem refuses names that are not UTF-8")
+    result = tick(instance, tmp_path)
+    assert sorted(r.partition_key for r in result.run_requests) == ["good", "looped"]
+    assert list(json.loads(result.cursor)["refused"]) == ["bad\\xffname"]

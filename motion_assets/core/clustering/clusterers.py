@@ -108,6 +108,10 @@ class HdbscanClusterer:
         )
         return self
 
+    def fit_report(self) -> dict:
+        """The sizes tried (one row without a grid) and each cluster's persistence."""
+        return {"min_cluster_size_grid": self.grid_, "persistence": self.persistence_}
+
     def predict(self, features) -> np.ndarray:
         return self.assign(features).cluster
 
@@ -161,6 +165,7 @@ class BayesGmmClusterer:
         config = self.config
         data = as_dense_features(features)
         self.covariance_type_ = choose_covariance(config, *data.shape)
+        self.bic_ = None  # a table when the component count is chosen by BIC
         n_components = config.n_components or self._components_by_bic(data)
         self.model_ = BayesianGaussianMixture(
             n_components=min(n_components, len(data)),
@@ -199,6 +204,14 @@ class BayesGmmClusterer:
                for k in counts]
         self.bic_ = pd.DataFrame({"n_components": list(counts), "bic": bic})
         return int(counts[int(np.argmin(bic))])
+
+    def fit_report(self) -> dict:
+        """Components fitted and effective, the BIC choice (when made), covariance, convergence."""
+        report = {"components": int(self.model_.n_components),
+                  "effective_components": self.effective_components_}
+        if self.bic_ is not None:
+            report["components_by_bic"] = self.bic_.round(1)
+        return {**report, "covariance_type": str(self.covariance_type_), "converged": self.converged_}
 
     def predict_proba(self, features) -> np.ndarray:
         """Posterior over the kept components, renormalised: (n, n_clusters_)."""
@@ -241,6 +254,9 @@ class KMeansClusterer:
         self.training_assignments_ = self.assign(data)
         self.labels_ = self.training_assignments_.cluster
         return self
+
+    def fit_report(self) -> dict:
+        return {"clusters": self.n_clusters_}
 
     def predict(self, features) -> np.ndarray:
         return self.model_.predict(as_dense_features(features)).astype(np.int64)

@@ -1,79 +1,25 @@
-"""Clustering, projection and evaluation settings: plain dataclasses mirroring the YAML keys.
+"""Clustering settings: frozen sections (core/config.py) mirroring the YAML keys.
 
 The nesting follows the old tool's files (``preprocessing.lstm_feature.pca.*``,
-``clustering.hdbscan.*``, ``clustering.bayes_gmm.*``, ``visualization.umap.*``,
-``label_processing.merge_map``, ``kmin``/``kmax``). Every section has ``from_dict``, which
-refuses unknown keys so a typo in a YAML file is an error, not a silently ignored setting.
-The defaults are the values measured best (benchmarks/quality_benchmark.py: deployed ARI on
-the labelled subset and unknown-action AUROC, synthetic seeds 0 and 2).
+``clustering.hdbscan.*``, ``clustering.bayes_gmm.*``). ``hdbscan_config.yaml`` is
+:class:`HdbscanFitConfig`, ``bayes_gmm_config.yaml`` :class:`BayesGmmFitConfig`: each clusterer
+has its own preprocessing, so the two files never share a section. The defaults are the
+values measured best (benchmarks/quality_benchmark.py: deployed ARI on the labelled subset and
+unknown-action AUROC, synthetic seeds 0 and 2).
 """
 
 from __future__ import annotations
 
-import dataclasses
-import types
-import typing
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Self
+from typing import Any, ClassVar
+
+from motion_assets.core.config import ConfigError, ConfigSection, check_choice, check_range
 
 HDBSCAN_METRICS = ("euclidean", "l2", "manhattan", "l1", "cityblock", "chebyshev")
 COVARIANCE_TYPES = ("auto", "full", "diag", "tied", "spherical")
-
-
-class ConfigSection:
-    """Mixin: build a (nested) dataclass from a plain dict, refusing unknown keys."""
-
-    section: ClassVar[str] = ""
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any] | None, *, path: str | None = None) -> Self:
-        prefix = cls.section if path is None else path
-        where = prefix or cls.__name__
-        data = {} if data is None else data
-        if not isinstance(data, dict):
-            raise TypeError(f"{where}: expected a mapping, got {type(data).__name__}")
-        names = [f.name for f in dataclasses.fields(cls)]  # type: ignore[arg-type]
-        unknown = sorted(set(data) - set(names))
-        if unknown:
-            raise ValueError(
-                f"{where}: unknown key(s) {unknown}; expected some of {sorted(names)}"
-            )
-        hints = typing.get_type_hints(cls)
-        values = {name: _coerce(hints[name], data[name], f"{prefix}.{name}" if prefix else name)
-                  for name in names if name in data}
-        return cls(**values)
-
-    def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)  # type: ignore[call-overload]
-
-
-def _coerce(hint: Any, value: Any, path: str) -> Any:
-    """Turn YAML values into the declared field type: nested sections, tuples."""
-    options = typing.get_args(hint) if isinstance(hint, types.UnionType) else (hint,)
-    if value is None:
-        return None
-    for option in options:
-        if isinstance(option, type) and issubclass(option, ConfigSection):
-            return option.from_dict(value, path=path)
-        if typing.get_origin(option) is tuple:
-            if isinstance(value, (str, bytes)) or not hasattr(value, "__iter__"):
-                raise TypeError(f"{path}: expected a list, got {value!r}")
-            return tuple(value)
-        if typing.get_origin(option) is dict:
-            if not isinstance(value, dict):
-                raise TypeError(f"{path}: expected a mapping, got {value!r}")
-            return dict(value)
-    return value
-
-
-def _check_choice(path: str, value: Any, choices: tuple) -> None:
-    if value not in choices:
-        raise ValueError(f"{path}: {value!r} is not one of {list(choices)}")
-
-
-def _check_range(path: str, value: float, low: float, high: float) -> None:
-    if not low <= value <= high:
-        raise ValueError(f"{path}: {value!r} must lie in [{low}, {high}]")
+# top-level keys of the old tool's clustering files that mean nothing here: runs are seeded per
+# section (random_state) and Dagster's storage decides where outputs go
+OLD_TOOL_FILE_KEYS = ("seed", "out_dir")
 
 
 # ----------------------------------------------------------------------------- preprocessing
@@ -91,9 +37,9 @@ class PcaConfig(ConfigSection):
     random_state: int = 0
 
     def __post_init__(self) -> None:
-        _check_range(f"{self.section}.explained_variance", self.explained_variance, 0.0, 1.0)
+        check_range(f"{self.section}.explained_variance", self.explained_variance, 0.0, 1.0)
         if not 1 <= self.min_components <= self.max_components:
-            raise ValueError(
+            raise ConfigError(
                 f"{self.section}: need 1 <= min_components <= max_components, got "
                 f"{self.min_components} and {self.max_components}"
             )
@@ -119,10 +65,10 @@ class NoveltyConfig(ConfigSection):
     random_state: int = 0
 
     def __post_init__(self) -> None:
-        _check_choice(f"{self.section}.space", self.space, ("raw", "reduced"))
+        check_choice(f"{self.section}.space", self.space, ("raw", "reduced"))
         if self.k < 1 or self.max_reference < 2:
-            raise ValueError(f"{self.section}: need k >= 1 and max_reference >= 2")
-        _check_range(f"{self.section}.threshold", self.threshold, 0, 1)
+            raise ConfigError(f"{self.section}: need k >= 1 and max_reference >= 2")
+        check_range(f"{self.section}.threshold", self.threshold, 0, 1)
 
 
 @dataclass(frozen=True)
@@ -175,24 +121,35 @@ class HdbscanConfig(ConfigSection):
     def __post_init__(self) -> None:
         if self.min_cluster_size == 1 or self.min_cluster_size < 0 or any(
                 size < 2 for size in self.min_cluster_size_grid):
-            raise ValueError(f"{self.section}: min_cluster_size values must be >= 2 (or 0: "
+            raise ConfigError(f"{self.section}: min_cluster_size values must be >= 2 (or 0: "
                              "min_cluster_share of the sequences)")
-        _check_range(f"{self.section}.min_cluster_share", self.min_cluster_share, 0, 1)
+        check_range(f"{self.section}.min_cluster_share", self.min_cluster_share, 0, 1)
         if self.min_samples is not None and self.min_samples < 1:
-            raise ValueError(f"{self.section}.min_samples: must be >= 1 or null")
+            raise ConfigError(f"{self.section}.min_samples: must be >= 1 or null")
         if self.metric != "cosine":
-            _check_choice(f"{self.section}.metric", self.metric, HDBSCAN_METRICS + ("cosine",))
-        _check_choice(f"{self.section}.cluster_selection_method",
+            check_choice(f"{self.section}.metric", self.metric, HDBSCAN_METRICS + ("cosine",))
+        check_choice(f"{self.section}.cluster_selection_method",
                       self.cluster_selection_method, ("eom", "leaf"))
         if self.cluster_selection_epsilon != 0.0:
-            raise ValueError(
+            raise ConfigError(
                 f"{self.section}.cluster_selection_epsilon={self.cluster_selection_epsilon}: "
                 "only 0 is supported. hdbscan's approximate_predict ignores epsilon (open bug, "
                 "scikit-learn-contrib/hdbscan#375), so online scoring would assign sequences to "
                 "clusters the batch fit never had. Merge small clusters with a larger "
                 "min_cluster_size (or min_cluster_size_grid) instead."
             )
-        _check_range(f"{self.section}.probability_threshold", self.probability_threshold, 0, 1)
+        check_range(f"{self.section}.probability_threshold", self.probability_threshold, 0, 1)
+
+    @classmethod
+    def make_safe(cls, values: dict[str, Any], path: str) -> list[str]:
+        epsilon = values.get("cluster_selection_epsilon", 0.0)
+        if epsilon == 0.0:
+            return []
+        values["cluster_selection_epsilon"] = 0.0
+        return [(f"{path}.cluster_selection_epsilon: {epsilon} replaced by 0: hdbscan's "
+                "approximate_predict ignores epsilon (scikit-learn-contrib/hdbscan#375), so online "
+                "scoring could not reproduce the batch clusters; merge small clusters with a larger "
+                "min_cluster_size instead")]
 
 
 @dataclass(frozen=True)
@@ -229,15 +186,15 @@ class BayesGmmConfig(ConfigSection):
 
     def __post_init__(self) -> None:
         if self.n_components < 0 or self.max_components_auto < 2:
-            raise ValueError(f"{self.section}.n_components: must be >= 1, or 0 for a BIC choice "
+            raise ConfigError(f"{self.section}.n_components: must be >= 1, or 0 for a BIC choice "
                              "(then max_components_auto >= 2)")
-        _check_choice(f"{self.section}.covariance_type", self.covariance_type, COVARIANCE_TYPES)
-        _check_choice(f"{self.section}.weight_concentration_prior_type",
+        check_choice(f"{self.section}.covariance_type", self.covariance_type, COVARIANCE_TYPES)
+        check_choice(f"{self.section}.weight_concentration_prior_type",
                       self.weight_concentration_prior_type,
                       ("dirichlet_process", "dirichlet_distribution"))
-        _check_choice(f"{self.section}.init_params", self.init_params,
+        check_choice(f"{self.section}.init_params", self.init_params,
                       ("kmeans", "k-means++", "random", "random_from_data"))
-        _check_range(f"{self.section}.probability_threshold", self.probability_threshold, 0, 1)
+        check_range(f"{self.section}.probability_threshold", self.probability_threshold, 0, 1)
 
 
 @dataclass(frozen=True)
@@ -252,74 +209,71 @@ class KMeansConfig(ConfigSection):
 
     def __post_init__(self) -> None:
         if self.n_clusters < 1:
-            raise ValueError(f"{self.section}.n_clusters: must be >= 1")
+            raise ConfigError(f"{self.section}.n_clusters: must be >= 1")
 
 
 @dataclass(frozen=True)
-class ClusteringConfig(ConfigSection):
+class SpectralConfig(ConfigSection):
+    """``n_clusters``: the cut's cluster count (the labelled subset's label count where there is
+    one). ``n_neighbors``: graph degree and the out-of-sample vote (15: the sklearn default,
+    measured no worse than 10 or 30 in benchmarks/quality_benchmark.py)."""
+
+    section: ClassVar[str] = "clustering.spectral"
+    n_clusters: int = 8
+    n_neighbors: int = 15
+    probability_threshold: float = 0.5
+    random_state: int = 0
+
+    def __post_init__(self) -> None:
+        if self.n_clusters < 2 or self.n_neighbors < 2:
+            raise ConfigError(f"{self.section}: need n_clusters >= 2 and n_neighbors >= 2")
+
+
+# ----------------------------------------------------------------------------- the files
+
+
+@dataclass(frozen=True)
+class HdbscanClustering(ConfigSection):
     section: ClassVar[str] = "clustering"
     hdbscan: HdbscanConfig = field(default_factory=HdbscanConfig)
+
+
+@dataclass(frozen=True)
+class BayesGmmClustering(ConfigSection):
+    section: ClassVar[str] = "clustering"
     bayes_gmm: BayesGmmConfig = field(default_factory=BayesGmmConfig)
+
+
+@dataclass(frozen=True)
+class KMeansClustering(ConfigSection):
+    section: ClassVar[str] = "clustering"
     kmeans: KMeansConfig = field(default_factory=KMeansConfig)
 
 
-# ----------------------------------------------------------------------------- pictures, labels
-
-
 @dataclass(frozen=True)
-class UmapConfig(ConfigSection):
-    """2-D UMAP for pictures. Fit on at most ``fit_sample_size`` points, transform the rest.
+class ClusterFitConfig(ConfigSection):
+    """One clusterer's file: its own preprocessing and its ``clustering.<kind>`` settings."""
 
-    With a ``random_state`` UMAP is deterministic and single-threaded; ``n_jobs`` only applies
-    when ``random_state`` is null.
-    """
-
-    section: ClassVar[str] = "visualization.umap"
-    n_neighbors: int = 15
-    min_dist: float = 0.1
-    metric: str = "euclidean"
-    random_state: int | None = 42
-    fit_sample_size: int = 10_000
-    n_jobs: int = 2
-
-    def __post_init__(self) -> None:
-        if self.n_neighbors < 2:
-            raise ValueError(f"{self.section}.n_neighbors: must be >= 2")
-        if self.fit_sample_size < self.n_neighbors + 1:
-            raise ValueError(f"{self.section}.fit_sample_size: must exceed n_neighbors")
-
-
-@dataclass(frozen=True)
-class VisualizationConfig(ConfigSection):
-    section: ClassVar[str] = "visualization"
-    umap: UmapConfig = field(default_factory=UmapConfig)
-
-
-@dataclass(frozen=True)
-class LabelProcessingConfig(ConfigSection):
-    """``merge_map``: raw label -> merged label (e.g. every ``videos_nok_*`` -> ``nok``);
-    ``label_depth``: which folder level below the labelled folder names the label."""
-
-    section: ClassVar[str] = "label_processing"
-    merge_map: dict[str, str] = field(default_factory=dict)
-    label_depth: int = 0  # folder level below the labelled folder whose name is the label
-
-
-@dataclass(frozen=True)
-class ClusteringPipelineConfig(ConfigSection):
-    """The whole file. ``kmin``/``kmax``: in the labelled evaluation KMeans and GMM run for
-    every k in [kmin, kmax]; both null means k = the number of (merged) labels."""
-
-    section: ClassVar[str] = ""
+    kind: ClassVar[str] = ""
+    ignored_keys: ClassVar[tuple[str, ...]] = OLD_TOOL_FILE_KEYS
     preprocessing: PreprocessingConfig = field(default_factory=PreprocessingConfig)
-    clustering: ClusteringConfig = field(default_factory=ClusteringConfig)
-    visualization: VisualizationConfig = field(default_factory=VisualizationConfig)
-    label_processing: LabelProcessingConfig = field(default_factory=LabelProcessingConfig)
-    kmin: int | None = None
-    kmax: int | None = None
 
-    def __post_init__(self) -> None:
-        if (self.kmin is None) != (self.kmax is None):
-            raise ValueError("kmin and kmax: set both or neither")
-        if self.kmin is not None and not 2 <= self.kmin <= self.kmax:  # type: ignore[operator]
-            raise ValueError(f"need 2 <= kmin <= kmax, got {self.kmin} and {self.kmax}")
+    @property
+    def clusterer(self) -> HdbscanConfig | BayesGmmConfig:
+        return getattr(self.clustering, self.kind)  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class HdbscanFitConfig(ClusterFitConfig):
+    """hdbscan_config.yaml: what the hdbscan_clusters asset reads."""
+
+    kind: ClassVar[str] = "hdbscan"
+    clustering: HdbscanClustering = field(default_factory=HdbscanClustering)
+
+
+@dataclass(frozen=True)
+class BayesGmmFitConfig(ClusterFitConfig):
+    """bayes_gmm_config.yaml: what the bayes_gmm_clusters asset reads."""
+
+    kind: ClassVar[str] = "bayes_gmm"
+    clustering: BayesGmmClustering = field(default_factory=BayesGmmClustering)

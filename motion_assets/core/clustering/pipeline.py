@@ -33,13 +33,15 @@ from motion_assets.core.clustering.clusterers import (
 )
 from motion_assets.core.clustering.config import (
     BayesGmmConfig,
+    ClusterFitConfig,
     FeaturePreprocessingConfig,
     HdbscanConfig,
     KMeansConfig,
+    SpectralConfig,
 )
 from motion_assets.core.clustering.novelty import KnnNovelty
 from motion_assets.core.clustering.preprocess import Preprocessor
-from motion_assets.core.clustering.spectral import SpectralClusterer, SpectralConfig
+from motion_assets.core.clustering.spectral import SpectralClusterer
 from motion_assets.core.clustering.stable_ids import relabel
 
 __all__ = ["NOISE", "Assignments", "BayesGmmClusterer", "ClusterPipeline", "Clusterer",
@@ -68,6 +70,28 @@ class ClusterPipeline:
     @property
     def probability_threshold(self) -> float:
         return self.clusterer.probability_threshold
+
+    def unfitted_copy(self, settings: HdbscanConfig | BayesGmmConfig | KMeansConfig | None = None,
+                      *, with_novelty: bool = True) -> ClusterPipeline:
+        """A fresh pipeline with this one's preprocessing and clusterer settings (or
+        ``settings`` instead): what a refit on other rows or features starts from."""
+        return make_clusterer(self.name, settings or self.clusterer.config,
+                              self.preprocessor.config, with_novelty=with_novelty)
+
+    def fit_report(self) -> dict:
+        """What the fit decided, for people: the clusterer's facts (scalars and tables)."""
+        return self.clusterer.fit_report()
+
+    def cluster_persistence(self) -> np.ndarray | None:
+        """HDBSCAN's persistence per stable cluster id (NaN where unknown); None for others."""
+        persistence = self.clusterer.fit_report().get("persistence")
+        if persistence is None:
+            return None
+        ordered = np.full(len(persistence), np.nan)
+        for clusterer_id, stable_id in self.cluster_ids_.items():
+            if stable_id < len(ordered):
+                ordered[stable_id] = persistence[clusterer_id]
+        return ordered
 
     def fit(self, features) -> ClusterPipeline:
         reduced = self.preprocessor.fit_transform(features)
@@ -103,30 +127,22 @@ class ClusterPipeline:
     def assign(self, features) -> Assignments:
         return self._renumbered(self.clusterer.assign(self.transform(features)))
 
-    def assign_with_soft_membership(self, features) -> tuple[Assignments, np.ndarray, np.ndarray]:
-        """Assignments, soft membership ``(n, n_clusters_)`` and the stable id of each
-        soft-membership column, from one preprocessing pass."""
-        reduced = self.transform(features)
-        column_ids = np.array([self.cluster_ids_.get(j, j) for j in range(self.n_clusters_)],
-                              dtype=np.int64)
-        return (self._renumbered(self.clusterer.assign(reduced)),
-                self.clusterer.predict_proba(reduced), column_ids)
-
     @property
     def has_novelty(self) -> bool:
-        return getattr(self, "novelty", None) is not None  # pickles from before novelty: None
+        return self.novelty is not None
 
     def novelty_score(self, features, reduced: np.ndarray | None = None) -> np.ndarray:
         """kNN novelty in [0, 1] (core/clustering/novelty.py); NaN when the pipeline has none."""
         if not self.has_novelty:
             return np.full(features.shape[0], np.nan)
-        if getattr(self, "novelty_space", "raw") == "raw":
+        if self.novelty_space == "raw":
             return self.novelty.score(features)
         return self.novelty.score(self.transform(features) if reduced is None else reduced)
 
     def score_parts(self, features) -> tuple[Assignments, np.ndarray, np.ndarray, np.ndarray]:
-        """:meth:`assign_with_soft_membership` plus the novelty ``[N]`` (NaN without one),
-        from one preprocessing pass: what the scoring path needs."""
+        """Assignments, soft membership ``(n, n_clusters_)``, the stable id of each
+        soft-membership column and the novelty ``[N]`` (NaN without one), from one
+        preprocessing pass: what the scoring path needs."""
         reduced = self.transform(features)
         column_ids = np.array([self.cluster_ids_.get(j, j) for j in range(self.n_clusters_)],
                               dtype=np.int64)
@@ -154,6 +170,16 @@ def make_clusterer(kind: str,
                if settings.enabled and with_novelty else None)
     return ClusterPipeline(Preprocessor(preprocessing), kinds[kind](config),  # type: ignore[arg-type]
                            novelty, settings.space, settings.threshold)
+
+
+def fit_cluster_pipeline(config: ClusterFitConfig, features,
+                         label_count: int | None = None) -> ClusterPipeline:
+    """The deployed pipeline of one clusterer file, fitted; ``label_count``: see
+    :func:`gmm_config_for_labels`."""
+    settings = config.clusterer
+    if config.kind == "bayes_gmm":
+        settings = gmm_config_for_labels(settings, label_count)
+    return make_clusterer(config.kind, settings, config.preprocessing.lstm_feature).fit(features)
 
 
 def gmm_config_for_labels(config: BayesGmmConfig, label_count: int | None) -> BayesGmmConfig:

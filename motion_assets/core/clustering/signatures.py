@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-NOISE = -1
+from motion_assets.core.clustering.assignments import NOISE
 
 
 def _encoded_ngrams(codes: Sequence[np.ndarray], n: int, base: int) -> tuple[np.ndarray, np.ndarray]:

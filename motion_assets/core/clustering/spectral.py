@@ -11,33 +11,14 @@ of training points less isolated), so it serves the scoring path like any other 
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
-from typing import ClassVar
 
 import numpy as np
 from sklearn.cluster import SpectralClustering
 from sklearn.neighbors import NearestNeighbors
 
 from motion_assets.core.clustering.assignments import Assignments
-from motion_assets.core.clustering.config import ConfigSection
+from motion_assets.core.clustering.config import SpectralConfig
 from motion_assets.core.clustering.preprocess import as_dense_features
-
-
-@dataclass(frozen=True)
-class SpectralConfig(ConfigSection):
-    """``n_clusters``: the cut's cluster count (the labelled subset's label count where there is
-    one). ``n_neighbors``: graph degree and the out-of-sample vote (15: the sklearn default,
-    measured no worse than 10 or 30 in benchmarks/quality_benchmark.py)."""
-
-    section: ClassVar[str] = "clustering.spectral"
-    n_clusters: int = 8
-    n_neighbors: int = 15
-    probability_threshold: float = 0.5
-    random_state: int = 0
-
-    def __post_init__(self) -> None:
-        if self.n_clusters < 2 or self.n_neighbors < 2:
-            raise ValueError(f"{self.section}: need n_clusters >= 2 and n_neighbors >= 2")
 
 
 class SpectralClusterer:
@@ -74,6 +55,9 @@ class SpectralClusterer:
         self.training_assignments_ = self._vote(distances, neighbor_index)
         self.labels_ = self.training_assignments_.cluster
         return self
+
+    def fit_report(self) -> dict:
+        return {"clusters": self.n_clusters_, "neighbors": self.k_}
 
     def _shares(self, neighbor_index: np.ndarray) -> np.ndarray:
         votes = self.cut_labels_[neighbor_index]  # (n, k)

@@ -11,9 +11,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from scipy.optimize import linear_sum_assignment
-from scipy.spatial.distance import cdist
 
-NOISE = -1
+from motion_assets.core.clustering.assignments import NOISE
 
 
 def _fresh_ids(mapping: dict[int, int], new_clusters, used_ids) -> dict[int, int]:
@@ -52,28 +51,6 @@ def match_by_members(previous: pd.Series, current: pd.Series, *,
                    if jaccard[r, c] >= min_jaccard}
     used = np.unique(previous[previous != NOISE]).tolist()
     return _fresh_ids(mapping, new_ids.tolist(), used)
-
-
-def match_by_centroids(previous: dict[int, np.ndarray], current: dict[int, np.ndarray], *,
-                       max_distance: float = np.inf) -> dict[int, int]:
-    """New cluster -> stable id by nearest centroids (Hungarian on euclidean distance);
-    pairs farther apart than ``max_distance`` are not matched."""
-    old_ids, new_ids = sorted(previous), sorted(current)
-    mapping: dict[int, int] = {}
-    if old_ids and new_ids:
-        distance = cdist(np.stack([current[c] for c in new_ids]),
-                         np.stack([previous[c] for c in old_ids]))
-        rows, cols = linear_sum_assignment(distance)
-        mapping = {new_ids[r]: old_ids[c] for r, c in zip(rows, cols)
-                   if distance[r, c] <= max_distance}
-    return _fresh_ids(mapping, new_ids, old_ids)
-
-
-def centroids(features: np.ndarray, clusters: np.ndarray) -> dict[int, np.ndarray]:
-    """Mean feature vector of each non-noise cluster."""
-    clusters = np.asarray(clusters)
-    return {int(c): np.asarray(features[clusters == c]).mean(axis=0)
-            for c in np.unique(clusters[clusters != NOISE])}
 
 
 def relabel(clusters, mapping: dict[int, int]) -> np.ndarray:

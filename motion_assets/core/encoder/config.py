@@ -1,25 +1,29 @@
-"""The encoder's settings, one dataclass per section of sequence_embed.yaml."""
+"""The encoder's settings, one frozen section per section of sequence_embed.yaml."""
 
 from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
+
+from motion_assets.core.config import ConfigError, ConfigSection, check_choice
 
 TASKS = ("ntp", "mlm", "contrastive")
 RNN_TYPES = ("lstm", "gru")
 POOLINGS = ("mean", "max", "last")
 
 
-@dataclass
-class SequenceSection:
+@dataclass(frozen=True)
+class SequenceSection(ConfigSection):
+    section: ClassVar[str] = "sequence"
     max_len: int | str = "auto"  # an int, or "auto": the max_len_quantile of the lengths
     pad_id: int = 0  # codes are shifted by one, so padding is always token 0
     max_len_quantile: float = 0.99
 
 
-@dataclass
-class ModelSection:
+@dataclass(frozen=True)
+class ModelSection(ConfigSection):
+    section: ClassVar[str] = "model"
     d_model: int = 128
     rnn_type: str = "lstm"
     num_layers: int = 1
@@ -29,8 +33,9 @@ class ModelSection:
     pooling: str = "mean"
 
 
-@dataclass
-class ObjectiveSection:
+@dataclass(frozen=True)
+class ObjectiveSection(ConfigSection):
+    section: ClassVar[str] = "objective"
     task: str = "ntp"
     mask_prob: float = 0.15  # mlm: share of codes masked; contrastive: masking augmentation
     code_dropout: float = 0.1  # contrastive: share of codes dropped from a view
@@ -38,8 +43,11 @@ class ObjectiveSection:
     temperature: float = 0.1  # contrastive: InfoNCE temperature
 
 
-@dataclass
-class TrainSection:
+@dataclass(frozen=True)
+class TrainSection(ConfigSection):
+    section: ClassVar[str] = "train"
+    # the old tool's DataLoader settings: training here batches in-process by length
+    ignored_keys: ClassVar[tuple[str, ...]] = ("num_workers", "pin_memory", "balance_sampler")
     batch_size: int = 64
     epochs: int = 20
     lr: float = 2e-3
@@ -54,14 +62,18 @@ class TrainSection:
     precision: str = "float32"  # or "bfloat16": autocast, faster on CPUs with AVX512-BF16/AMX
 
 
-@dataclass
-class ExportSection:
+@dataclass(frozen=True)
+class ExportSection(ConfigSection):
+    section: ClassVar[str] = "export"
     l2_normalize: bool = True
     batch_size: int = 512
 
 
-@dataclass
-class SequenceEmbedConfig:
+@dataclass(frozen=True)
+class SequenceEmbedConfig(ConfigSection):
+    """sequence_embed.yaml: what the sequence_encoder asset reads."""
+
+    ignored_keys: ClassVar[tuple[str, ...]] = ("out_dir",)  # storage decides where models go
     seed: int = 0
     codebook_size: int = 2048
     codebook_levels: list[int] | None = None  # None: from the table, else the usual levels
@@ -72,66 +84,41 @@ class SequenceEmbedConfig:
     export: ExportSection = field(default_factory=ExportSection)
 
     def __post_init__(self) -> None:
-        self.validate()
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> SequenceEmbedConfig:
-        """Build from nested plain dicts (YAML, JSON, a checkpoint); unknown keys are refused."""
-        return _from_dict(cls, data or {}, "")
-
-    def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
-
-    def validate(self) -> None:
         m, o, s, t = self.model, self.objective, self.sequence, self.train
-        _choice("objective.task", o.task, TASKS)
-        _choice("model.rnn_type", m.rnn_type, RNN_TYPES)
-        _choice("model.pooling", m.pooling, POOLINGS)
-        _choice("train.batching", t.batching, ("bucket", "pack"))
-        _choice("train.precision", t.precision, ("float32", "bfloat16"))
+        check_choice("objective.task", o.task, TASKS)
+        check_choice("model.rnn_type", m.rnn_type, RNN_TYPES)
+        check_choice("model.pooling", m.pooling, POOLINGS)
+        check_choice("train.batching", t.batching, ("bucket", "pack"))
+        check_choice("train.precision", t.precision, ("float32", "bfloat16"))
         if o.task == "ntp" and m.bidirectional:
-            raise ValueError(
+            raise ConfigError(
                 "objective.task 'ntp' needs model.bidirectional: false: a backward direction "
                 "sees the very code it is asked to predict. Use task 'mlm' or 'contrastive' "
                 "for a bidirectional encoder."
             )
         if s.pad_id != 0:
-            raise ValueError(
-                f"sequence.pad_id must be 0 (codes are shifted by one), got {s.pad_id}"
+            raise ConfigError(
+                f"sequence.pad_id: must be 0 (codes are shifted by one), got {s.pad_id}"
             )
         if not (s.max_len == "auto" or (isinstance(s.max_len, int) and s.max_len >= 2)):
-            raise ValueError(f"sequence.max_len must be 'auto' or an int >= 2, got {s.max_len!r}")
+            raise ConfigError(f"sequence.max_len: must be 'auto' or an int >= 2, got {s.max_len!r}")
         if not 0 < s.max_len_quantile <= 1:
-            raise ValueError(
-                f"sequence.max_len_quantile must be in (0, 1], got {s.max_len_quantile}"
+            raise ConfigError(
+                f"sequence.max_len_quantile: must be in (0, 1], got {s.max_len_quantile}"
             )
         if self.codebook_size < 1 or m.d_model < 1 or m.num_layers < 1:
-            raise ValueError("codebook_size, model.d_model and model.num_layers must be positive")
+            raise ConfigError("codebook_size, model.d_model and model.num_layers: must be positive")
         if not 0 <= t.val_split < 1:
-            raise ValueError(f"train.val_split must be in [0, 1), got {t.val_split}")
+            raise ConfigError(f"train.val_split: must be in [0, 1), got {t.val_split}")
         if t.batch_size < 2 and o.task == "contrastive":
-            raise ValueError("contrastive training needs train.batch_size >= 2 (negatives)")
+            raise ConfigError("train.batch_size: contrastive training needs >= 2 (negatives)")
 
-
-def _choice(name: str, value: str, allowed: tuple[str, ...]) -> None:
-    if value not in allowed:
-        raise ValueError(f"{name} must be one of {allowed}, got {value!r}")
-
-
-def _from_dict(cls, data: dict[str, Any], prefix: str):
-    fields = {f.name: f for f in dataclasses.fields(cls)}
-    unknown = sorted(set(data) - set(fields))
-    if unknown:
-        raise ValueError(
-            f"unknown config key(s) {[prefix + key for key in unknown]}; "
-            f"allowed under {prefix.rstrip('.') or 'the top level'}: {sorted(fields)}"
-        )
-    kwargs = {}
-    for name, value in data.items():
-        default = fields[name].default_factory  # sections are dataclasses built by a factory
-        if dataclasses.is_dataclass(default):
-            if not isinstance(value, dict):
-                raise ValueError(f"config section {prefix + name!r} must be a mapping")
-            value = _from_dict(default, value, f"{prefix}{name}.")
-        kwargs[name] = value
-    return cls(**kwargs)
+    @classmethod
+    def make_safe(cls, values: dict[str, Any], path: str) -> list[str]:
+        model, objective = values.get("model", ModelSection()), values.get("objective", ObjectiveSection())
+        if not (objective.task == "ntp" and model.bidirectional):
+            return []
+        values["model"] = dataclasses.replace(model, bidirectional=False)
+        return [("model.bidirectional: true replaced by false: with objective.task ntp a backward "
+                "direction sees the very code it is asked to predict (the loss leaks and the "
+                "embedding learns nothing); use task mlm or contrastive for a bidirectional encoder")]

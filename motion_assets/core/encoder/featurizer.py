@@ -11,7 +11,7 @@ from motion_assets.core.encoder.config import SequenceEmbedConfig
 from motion_assets.core.encoder.inference import embed
 from motion_assets.core.encoder.model import SequenceEncoder
 from motion_assets.core.encoder.training import TrainingResult, train_encoder
-from motion_assets.core.features.featurizers import table_levels
+from motion_assets.core.sequences.facts import table_levels
 from motion_assets.core.sequences.overlap import featurizer_sequences
 
 

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import time
 import warnings
 from collections.abc import Callable, Sequence
@@ -51,7 +52,6 @@ def resolve_config(
     config: SequenceEmbedConfig, sequences: Sequence[np.ndarray]
 ) -> SequenceEmbedConfig:
     """Fix what the data decides: ``max_len`` (if "auto") and the FSQ levels (or none)."""
-    config = copy.deepcopy(config)
     lengths = [len(s) for s in sequences]
     if min(lengths) < 2:
         raise ValueError("every sequence needs at least 2 codes to train the encoder")
@@ -62,7 +62,8 @@ def resolve_config(
             f"found max id {max_id}: set codebook_size to the variant's K"
         )
     if config.sequence.max_len == "auto":
-        config.sequence.max_len = auto_max_len(lengths, config.sequence.max_len_quantile)
+        config = dataclasses.replace(config, sequence=dataclasses.replace(
+            config.sequence, max_len=auto_max_len(lengths, config.sequence.max_len_quantile)))
     if config.model.digit_embedding:
         levels = config.codebook_levels or USUAL_LEVELS.get(config.codebook_size)
         if levels is None or int(np.prod(levels)) <= max_id:
@@ -70,8 +71,11 @@ def resolve_config(
                 f"digit embeddings switched off: ids up to {max_id} do not fit FSQ levels {levels}",
                 stacklevel=2,
             )
-            config.model.digit_embedding, levels = False, None
-        config.codebook_levels = [int(v) for v in levels] if levels else None
+            config = dataclasses.replace(
+                config, model=dataclasses.replace(config.model, digit_embedding=False))
+            levels = None
+        config = dataclasses.replace(
+            config, codebook_levels=[int(v) for v in levels] if levels else None)
     return config
 
 

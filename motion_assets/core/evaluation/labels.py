@@ -2,7 +2,8 @@
 
 Takes already-computed feature matrices (dense or scipy.sparse, one per featurizer, rows in
 label order), so it does not care how they were made. KMeans and the GMM get k = number of
-(merged) labels, or every k in [kmin, kmax] when configured; HDBSCAN runs as configured.
+labels, or every k in [kmin, kmax] when configured; HDBSCAN runs as configured. The labels
+come merged already (labelled_sequences merges them, core/sequences/config.py).
 """
 
 from __future__ import annotations
@@ -14,8 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from motion_assets.core.clustering.config import ClusteringPipelineConfig
 from motion_assets.core.clustering.pipeline import ClusterPipeline, make_clusterer
+from motion_assets.core.evaluation.config import LeaderboardConfig
 from motion_assets.core.evaluation.metrics import confusion_frame, label_metrics
 
 METRIC_COLUMNS = ["ari", "ami", "nmi", "homogeneity", "completeness", "v_measure", "purity",
@@ -34,34 +35,37 @@ class LabelledEvaluation:
     confusions: dict[str, pd.DataFrame]
 
 
-def merge_labels(labels, merge_map: Mapping[str, str]) -> np.ndarray:
-    """Labels renamed by ``merge_map`` (labels not in the map stay as they are)."""
-    return np.array([merge_map.get(str(label), str(label)) for label in labels], dtype=object)
+def clusterers_for(config: LeaderboardConfig, n_labels: int,
+                   deployed: Mapping[str, ClusterPipeline] | None = None) -> dict[str, ClusterPipeline]:
+    """Fresh, unfitted pipelines named e.g. ``kmeans_k5``, ``bayes_gmm_k5``, ``hdbscan``.
 
-
-def clusterers_for(config: ClusteringPipelineConfig, n_labels: int) -> dict[str, ClusterPipeline]:
-    """Fresh, unfitted pipelines named e.g. ``kmeans_k5``, ``bayes_gmm_k5``, ``hdbscan``."""
-    preprocessing = config.preprocessing.lstm_feature
+    ``deployed``: the fitted ``hdbscan`` and ``bayes_gmm`` pipelines whose settings and
+    preprocessing the grid repeats (KMeans takes the GMM's preprocessing); defaults otherwise."""
+    deployed = deployed or {}
+    hdbscan = deployed.get("hdbscan") or make_clusterer("hdbscan", with_novelty=False)
+    gmm = deployed.get("bayes_gmm") or make_clusterer("bayes_gmm", with_novelty=False)
     ks = range(config.kmin, config.kmax + 1) if config.kmin is not None else [n_labels]
     pipelines: dict[str, ClusterPipeline] = {}
     for k in ks:
         kmeans = dataclasses.replace(config.clustering.kmeans, n_clusters=k)
-        gmm = dataclasses.replace(config.clustering.bayes_gmm, n_components=k)
-        pipelines[f"kmeans_k{k}"] = make_clusterer("kmeans", kmeans, preprocessing, with_novelty=False)
-        pipelines[f"bayes_gmm_k{k}"] = make_clusterer("bayes_gmm", gmm, preprocessing, with_novelty=False)
-    pipelines["hdbscan"] = make_clusterer("hdbscan", config.clustering.hdbscan, preprocessing, with_novelty=False)
+        pipelines[f"kmeans_k{k}"] = make_clusterer("kmeans", kmeans, gmm.preprocessor.config,
+                                                   with_novelty=False)
+        pipelines[f"bayes_gmm_k{k}"] = gmm.unfitted_copy(
+            dataclasses.replace(gmm.clusterer.config, n_components=k), with_novelty=False)
+    pipelines["hdbscan"] = hdbscan.unfitted_copy(with_novelty=False)
     return pipelines
 
 
 def evaluate_on_labels(features: Mapping[str, object], labels,
-                       config: ClusteringPipelineConfig | None = None) -> LabelledEvaluation:
+                       config: LeaderboardConfig | None = None,
+                       deployed: Mapping[str, ClusterPipeline] | None = None) -> LabelledEvaluation:
     """Fit every clusterer on every featurizer's matrix and score it against ``labels``.
 
     ``features``: featurizer name -> (n, dims) matrix, dense or sparse, row i = label i.
-    Labels are merged by ``config.label_processing.merge_map`` first.
+    ``deployed``: see :func:`clusterers_for`.
     """
-    config = config or ClusteringPipelineConfig()
-    truth = merge_labels(labels, config.label_processing.merge_map)
+    config = config or LeaderboardConfig()
+    truth = np.asarray(labels, dtype=object)
     n_labels = len(np.unique(truth))
     if n_labels < 2:
         raise ValueError(f"need at least two distinct labels, got {n_labels}")
@@ -70,7 +74,7 @@ def evaluate_on_labels(features: Mapping[str, object], labels,
         if matrix.shape[0] != len(truth):
             raise ValueError(f"featurizer {featurizer!r}: {matrix.shape[0]} rows for "
                              f"{len(truth)} labels")
-        for clusterer, pipeline in clusterers_for(config, n_labels).items():
+        for clusterer, pipeline in clusterers_for(config, n_labels, deployed).items():
             pipeline.fit(matrix)
             assigned = pipeline.training_assignments_
             method = f"{featurizer}/{clusterer}"

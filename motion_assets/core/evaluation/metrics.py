@@ -19,9 +19,8 @@ from hdbscan.validity import validity_index
 from scipy.optimize import linear_sum_assignment
 from sklearn import metrics
 
+from motion_assets.core.clustering.assignments import NOISE
 from motion_assets.core.clustering.preprocess import as_dense_features
-
-NOISE = -1
 
 
 def _sample(n: int, size: int | None, seed: int) -> np.ndarray:

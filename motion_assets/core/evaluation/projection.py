@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from motion_assets.core.clustering.config import UmapConfig
 from motion_assets.core.clustering.preprocess import as_dense_features
+from motion_assets.core.evaluation.config import UmapConfig
 
 
 @dataclass

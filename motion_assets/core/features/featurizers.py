@@ -15,6 +15,7 @@ import pandas as pd
 import scipy.sparse as sp
 from sklearn.preprocessing import normalize
 
+from motion_assets.core.sequences.facts import table_levels
 from motion_assets.core.sequences.fsq import Codebook
 from motion_assets.core.sequences.overlap import featurizer_sequences
 
@@ -247,20 +248,6 @@ def rows_without_mean_latent(table: pd.DataFrame) -> list[str]:
         for sequence_id, latent in zip(table["sequence_id"], table["mean_latent"])
         if not isinstance(latent, list | tuple | np.ndarray) or len(latent) == 0
     ]
-
-
-def table_levels(table: pd.DataFrame) -> tuple[int, ...] | None:
-    """The one set of FSQ levels a table declares, or None."""
-    if "codebook_levels" not in table:
-        return None
-    found = {
-        tuple(int(v) for v in levels)
-        for levels in table["codebook_levels"]
-        if isinstance(levels, list | tuple | np.ndarray)
-    }
-    if len(found) > 1:
-        raise ValueError(f"the table mixes FSQ levels {sorted(found)}: one variant at a time")
-    return found.pop() if found else None
 
 
 def baseline_featurizers(*tables: pd.DataFrame) -> list:

@@ -34,13 +34,3 @@ def matrix_of(table: pd.DataFrame, column: str = "embedding") -> np.ndarray:
     return np.vstack([np.asarray(v, dtype=np.float32) for v in table[column]]) if len(table) else (
         np.zeros((0, 0), dtype=np.float32)
     )
-
-
-def sparse_matrix_of(table: pd.DataFrame, prefix: str, width: int) -> sp.csr_matrix:
-    """Rebuild the CSR matrix written by :func:`sparse_columns` as ``<prefix>_indices/_values``."""
-    indices = table[f"{prefix}_indices"]
-    values = table[f"{prefix}_values"]
-    indptr = np.concatenate([[0], np.cumsum([len(v) for v in indices])])
-    flat_indices = np.concatenate([np.asarray(v) for v in indices]) if len(table) else []
-    flat_values = np.concatenate([np.asarray(v) for v in values]) if len(table) else []
-    return sp.csr_matrix((flat_values, flat_indices, indptr), shape=(len(table), width))

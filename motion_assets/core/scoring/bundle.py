@@ -20,7 +20,6 @@ whose hash differs. The same bundle always gives the same bytes (fixed zip times
 
 from __future__ import annotations
 
-import hashlib
 import io
 import json
 import pickle
@@ -33,9 +32,11 @@ from typing import Any
 import numpy as np
 
 from motion_assets.core.clustering.pipeline import ClusterPipeline
+from motion_assets.core.curation.vocabulary import CuratedVocabulary
 from motion_assets.core.encoder.checkpoint import load_encoder, save_encoder
 from motion_assets.core.encoder.featurizer import EncoderFeaturizer
 from motion_assets.core.encoder.model import SequenceEncoder
+from motion_assets.core.files.verified_pickle import sha256_hex
 from motion_assets.core.sequences.reader import CodebookSettings
 
 BUNDLE_FORMAT = "motion_assets.scoring_bundle.v1"
@@ -101,6 +102,7 @@ class ScoringBundle:
     unknown_score: str = DEFAULT_UNKNOWN_SCORE
     training_cluster_counts: dict[int, int] = field(default_factory=dict)
     provenance: dict[str, Any] = field(default_factory=dict)
+    vocabulary: CuratedVocabulary | None = None  # the curated taxonomy; None = ids only
     encoder: SequenceEncoder | None = None  # the trained encoder (the featurizer's, or beside it)
     unknown_detector: Any = None  # a fitted UnknownDetector, or None: the pipeline's novelty
     selection: dict[str, Any] = field(default_factory=dict)  # which model, chosen how and why
@@ -190,13 +192,9 @@ def override_thresholds(bundle: ScoringBundle, probability: float | None = None,
     return ScoringBundle(**{**vars(bundle), "thresholds": thresholds})
 
 
-def bundle_hash(data: bytes) -> str:
-    """sha256 hex digest of a bundle file's bytes: the value to record and check."""
-    return hashlib.sha256(data).hexdigest()
-
-
 def bundle_to_bytes(bundle: ScoringBundle) -> bytes:
-    """One zip file: manifest.json + encoder.pt (or featurizer.pkl) + pipeline.pkl."""
+    """One zip file: manifest.json + encoder.pt (or featurizer.pkl) + pipeline.pkl
+    (+ vocabulary.json when the bundle carries a curated taxonomy)."""
     parts: dict[str, bytes] = {}
     featurizer = bundle.featurizer
     encoder = bundle.encoder
@@ -214,6 +212,8 @@ def bundle_to_bytes(bundle: ScoringBundle) -> bytes:
     parts["pipeline.pkl"] = pickle.dumps(bundle.pipeline, protocol=5)
     if bundle.unknown_detector is not None:
         parts["unknown_detector.pkl"] = pickle.dumps(bundle.unknown_detector, protocol=5)
+    if bundle.vocabulary is not None:
+        parts["vocabulary.json"] = json.dumps(bundle.vocabulary.to_json(), sort_keys=True).encode()
     manifest = {
         "format": BUNDLE_FORMAT,
         "variant": bundle.variant,
@@ -227,7 +227,7 @@ def bundle_to_bytes(bundle: ScoringBundle) -> bytes:
         "selection": bundle.selection,
         "training_cluster_counts": {str(k): v for k, v in bundle.training_cluster_counts.items()},
         "provenance": {k: v for k, v in bundle.provenance.items() if k != "part_sha256"},
-        "part_sha256": {name: bundle_hash(data) for name, data in parts.items()},
+        "part_sha256": {name: sha256_hex(data) for name, data in parts.items()},
     }
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
@@ -244,7 +244,7 @@ def bundle_from_bytes(data: bytes, expected_hash: str, device: str = "cpu") -> S
     The hash is checked first; a mismatch raises ValueError naming both hashes and nothing
     is unpickled. The encoder is rebuilt with ``torch.load(weights_only=True)``.
     """
-    actual = bundle_hash(data)
+    actual = sha256_hex(data)
     if actual != str(expected_hash).lower():
         raise ValueError(
             f"scoring bundle refused: its sha256 is {actual}, but the record says "
@@ -256,7 +256,7 @@ def bundle_from_bytes(data: bytes, expected_hash: str, device: str = "cpu") -> S
             raise ValueError(f"not a {BUNDLE_FORMAT} file: format {manifest.get('format')!r}")
         parts = {name: archive.read(name) for name in manifest["part_sha256"]}
     for name, digest in manifest["part_sha256"].items():
-        if bundle_hash(parts[name]) != digest:
+        if sha256_hex(parts[name]) != digest:
             raise ValueError(f"scoring bundle part {name} does not match its manifest hash")
     entry = manifest["featurizer"]
     model = (load_encoder(io.BytesIO(parts["encoder.pt"]), device=device)
@@ -280,6 +280,8 @@ def bundle_from_bytes(data: bytes, expected_hash: str, device: str = "cpu") -> S
                                  for k, v in manifest["training_cluster_counts"].items()},
         provenance={**manifest["provenance"], "part_sha256": manifest["part_sha256"],
                     "bundle_sha256": actual},
+        vocabulary=CuratedVocabulary.from_json(json.loads(parts["vocabulary.json"]))
+        if "vocabulary.json" in parts else None,
         encoder=model,
         unknown_detector=None if detector is None else pickle.loads(detector),
         selection=manifest.get("selection", {}),

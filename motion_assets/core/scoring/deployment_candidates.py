@@ -10,37 +10,66 @@ label where a labelled subset says how many actions there are.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 
 import pandas as pd
 
-from motion_assets.core.clustering.config import ClusteringPipelineConfig
-from motion_assets.core.clustering.pipeline import gmm_config_for_labels, make_clusterer
-from motion_assets.core.clustering.spectral import SpectralConfig
+from motion_assets.core.clustering.config import KMeansConfig, SpectralConfig
+from motion_assets.core.clustering.pipeline import (
+    ClusterPipeline,
+    gmm_config_for_labels,
+    make_clusterer,
+)
 from motion_assets.core.encoder.featurizer import EncoderFeaturizer
 from motion_assets.core.encoder.model import SequenceEncoder
 from motion_assets.core.features.featurizers import DigitStatistics, baseline_featurizers
 from motion_assets.core.features.label_guided import LabelGuided
 from motion_assets.core.features.views import Lsa, MultiView
+from motion_assets.core.scoring.config import DEPLOYABLE_CLUSTERERS
 from motion_assets.core.scoring.model_selection import Candidate
 
-CLUSTERERS = ("hdbscan", "bayes_gmm", "kmeans", "spectral")
 
-
-def _pipelines(config: ClusteringPipelineConfig, label_count: int | None) -> dict:
+def _pipelines(fitted: Mapping[str, ClusterPipeline], label_count: int | None) -> dict:
     """Clusterer name -> a function making a fresh pipeline (no novelty: the bundle's unknown
-    detector has its own)."""
-    settings = config.clustering
-    preprocessing = config.preprocessing.lstm_feature
-    kmeans, spectral = settings.kmeans, SpectralConfig()
+    detector has its own). HDBSCAN and the GMM keep the settings and preprocessing of the
+    variant's fitted models (``fitted``: kind -> pipeline) where given; KMeans and spectral
+    clustering take HDBSCAN's preprocessing, one cluster per label where labels say how many."""
+    kmeans, spectral = KMeansConfig(), SpectralConfig()
     if label_count and label_count >= 2:
         kmeans = dataclasses.replace(kmeans, n_clusters=label_count)
         spectral = dataclasses.replace(spectral, n_clusters=label_count)
-    configs = {"hdbscan": settings.hdbscan,
-               "bayes_gmm": gmm_config_for_labels(settings.bayes_gmm, label_count),
-               "kmeans": kmeans, "spectral": spectral}
-    return {kind: (lambda kind=kind: make_clusterer(kind, configs[kind], preprocessing,
-                                                    with_novelty=False))
-            for kind in CLUSTERERS}
+    hdbscan = fitted.get("hdbscan")
+    preprocessing = hdbscan.preprocessor.config if hdbscan is not None else None
+
+    def own(kind):
+        template = fitted.get(kind)
+        if template is None:
+            template = make_clusterer(kind, with_novelty=False)
+        settings = template.clusterer.config
+        if kind == "bayes_gmm":
+            settings = gmm_config_for_labels(settings, label_count)
+        return lambda: template.unfitted_copy(settings, with_novelty=False)
+
+    return {"hdbscan": own("hdbscan"), "bayes_gmm": own("bayes_gmm"),
+            "kmeans": lambda: make_clusterer("kmeans", kmeans, preprocessing, with_novelty=False),
+            "spectral": lambda: make_clusterer("spectral", spectral, preprocessing,
+                                               with_novelty=False)}
+
+
+def deployable_featurizers(training: pd.DataFrame, encoder: SequenceEncoder | None,
+                           *also: pd.DataFrame) -> list:
+    """Every featurizer a variant may deploy that learns no labels, fitted on ``training``:
+    the encoder, the bag-of-codes baselines, LSA and the multi-view. The labelled
+    leaderboard ranks exactly these. ``also``: other tables they must apply to (a baseline
+    needing what one lacks, e.g. the mean latent, is left out)."""
+    views = [EncoderFeaturizer.from_model(encoder)] if encoder is not None else []
+    baselines = [featurizer.fit(training) for featurizer in baseline_featurizers(training, *also)]
+    lsa = Lsa().fit(training)
+    views += baselines + [lsa]
+    if encoder is not None:
+        digits = [f for f in baselines if isinstance(f, DigitStatistics)]
+        views.append(MultiView([views[0], lsa, *digits], fitted=True).fit(training))
+    return views
 
 
 class _RememberedTransform:
@@ -79,31 +108,22 @@ def _fixed(featurizer):
 
 
 def deployment_candidates(training: pd.DataFrame, encoder: SequenceEncoder | None,
-                          config: ClusteringPipelineConfig | None = None,
+                          fitted: Mapping[str, ClusterPipeline] | None = None,
                           labelled: pd.DataFrame | None = None, label_column: str = "label",
-                          clusterers: tuple[str, ...] = CLUSTERERS) -> list[Candidate]:
+                          clusterers: tuple[str, ...] = DEPLOYABLE_CLUSTERERS) -> list[Candidate]:
     """Every featurizer x clusterer, featurizers fitted on ``training`` once (the encoder is
-    already trained); label-guided ones are refitted per fold by the selection."""
-    config = config or ClusteringPipelineConfig()
+    already trained); label-guided ones are refitted per fold by the selection. ``fitted``:
+    the variant's fitted models whose settings the candidates keep (see :func:`_pipelines`)."""
     has_labels = labelled is not None and label_column in labelled and \
         labelled[label_column].nunique() >= 2
     label_count = int(labelled[label_column].nunique()) if has_labels else None
-    pipelines = _pipelines(config, label_count)
-    views = {}
-    if encoder is not None:
-        views["encoder"] = EncoderFeaturizer.from_model(encoder)
-    for featurizer in baseline_featurizers(training):
-        views[featurizer.name] = featurizer.fit(training)
-    lsa = Lsa().fit(training)
-    views[lsa.name] = lsa
-    if encoder is not None:
-        digits = views.get(DigitStatistics.base_name)
-        parts = [views["encoder"], lsa] + ([digits] if digits is not None else [])
-        views["multi_view"] = MultiView(parts, fitted=True).fit(training)
-    featurizers = {view.name: (_fixed(view), False) for view in views.values()}
+    pipelines = _pipelines(fitted or {}, label_count)
+    views = deployable_featurizers(training, encoder)
+    featurizers = {view.name: (_fixed(view), False) for view in views}
     if has_labels and encoder is not None:
-        for key in ("encoder", "multi_view"):
-            base = _RememberedTransform(views[key])
+        guided_bases = [views[0]] + [view for view in views if isinstance(view, MultiView)]
+        for view in guided_bases:
+            base = _RememberedTransform(view)
 
             def guided(labelled_rows, base=base):
                 return LabelGuided(base, labelled_rows, label_column, base_fitted=True).fit(training)

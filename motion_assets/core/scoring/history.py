@@ -26,6 +26,7 @@ import pyarrow.parquet as pq
 from upath import UPath
 
 from motion_assets.core.files.atomic_write import LOCAL_PROTOCOLS, write_atomically
+from motion_assets.core.files.layout import StorageLayout
 from motion_assets.core.scoring.identity import ScoringIdentity
 from motion_assets.core.sequences.incoming_files import list_incoming
 
@@ -43,6 +44,8 @@ HISTORY_SCHEMA = pa.schema([
     ("is_noise", pa.bool_()),
     ("unknown", pa.bool_()),
     ("unknown_score", pa.float64()),
+    ("action_cluster", pa.int64()),  # after the curated taxonomy (null in parts written before it)
+    ("action", pa.string()),
     ("scoring_id", pa.string()),
     ("bundle_hash", pa.string()),
     ("threshold", pa.float64()),
@@ -58,7 +61,7 @@ STATE_COLUMNS = ["path", "sequence_id", "content_hash", "scoring_id", *RUN_ORDER
 
 def history_folder(storage: UPath | str, variant: str) -> UPath:
     """Where the history of ``variant`` lives: ``<storage>/online_scores/<variant>/``."""
-    return UPath(storage) / "online_scores" / variant
+    return StorageLayout(str(storage)).partition_folder("online_scores", variant)
 
 
 def history_rows(scores: pd.DataFrame, sequences: pd.DataFrame, identity: ScoringIdentity,
@@ -73,7 +76,7 @@ def history_rows(scores: pd.DataFrame, sequences: pd.DataFrame, identity: Scorin
         "line": sequences["line"].to_numpy(),
         "content_hash": sequences["content_hash"].to_numpy(dtype=object),
     })
-    for name in HISTORY_SCHEMA.names[4:13]:
+    for name in HISTORY_SCHEMA.names[4:15]:  # cluster .. action: the score columns
         rows[name] = scores[name].to_numpy()
     for name, value in identity.columns().items():
         rows[name] = [value] * len(rows)

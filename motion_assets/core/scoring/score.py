@@ -23,6 +23,9 @@ featurizer, runs the fitted cluster pipeline's ``assign`` and returns one row pe
                              an unknown detector) unknown_score above its calibrated threshold
     unknown_score   float64  in [0, 1], higher = more likely an unknown action (for AUROC): the
                              unknown detector's combined score when the bundle has one
+    action_cluster  int64    the cluster after the curated taxonomy (merges, splits, accepted
+                             new actions; core/curation/vocabulary.py)
+    action          string   its action name, "unnamed", "not_an_action" or "unknown"
     bundle_hash     string   sha256 of the bundle file the scores came from
 
 It loads nothing: the caller loads the bundle once (scoring_bundle.bundle_from_bytes).
@@ -36,17 +39,18 @@ import numpy as np
 import pandas as pd
 
 from motion_assets.core.clustering.assignments import NOISE
+from motion_assets.core.curation.vocabulary import CuratedVocabulary
 from motion_assets.core.encoder.featurizer import EncoderFeaturizer
-from motion_assets.core.features.featurizers import table_levels
 from motion_assets.core.scoring.bundle import ScoringBundle
 from motion_assets.core.scoring.unknown import UNKNOWN_SCORES, unknown_flags
+from motion_assets.core.sequences.facts import table_levels
 from motion_assets.core.sequences.overlap import featurizer_sequences
 from motion_assets.core.sequences.reader import content_hash, sequence_record
 from motion_assets.core.sequences.table import CODE_SEQUENCES_SCHEMA
 
 SCORE_COLUMNS = ("sequence_id", "cluster", "best_cluster", "probability", "soft_probability",
                  "outlier_score", "novelty", "surprisal", "is_noise", "unknown", "unknown_score",
-                 "bundle_hash")
+                 "action_cluster", "action", "bundle_hash")
 BATCH_ROWS = 4096  # rows featurized and assigned at once (bounds memory on big tables)
 
 
@@ -74,8 +78,8 @@ def score_sequences(bundle: ScoringBundle, table: pd.DataFrame, *, bundle_hash: 
 _EMPTY = {"cluster": np.zeros(0, np.int64), "best_cluster": np.zeros(0, np.int64),
           "probability": np.zeros(0), "soft_probability": np.zeros(0),
           "outlier_score": np.zeros(0), "novelty": np.zeros(0), "surprisal": np.zeros(0),
-          "is_noise": np.zeros(0, bool),
-          "unknown": np.zeros(0, bool), "unknown_score": np.zeros(0)}
+          "is_noise": np.zeros(0, bool), "unknown": np.zeros(0, bool), "unknown_score": np.zeros(0),
+          "action_cluster": np.zeros(0, np.int64), "action": np.zeros(0, object)}
 
 
 def _score_batch(bundle: ScoringBundle, table: pd.DataFrame) -> dict[str, np.ndarray]:
@@ -98,19 +102,24 @@ def _score_batch(bundle: ScoringBundle, table: pd.DataFrame) -> dict[str, np.nda
         score = UNKNOWN_SCORES[bundle.unknown_score](
             assignments.probability, soft_max, assignments.outlier_score, assignments.is_noise,
             novelty)
+    best_cluster = np.where(assignments.is_noise, best, assignments.cluster)
+    unknown = unknown_flags(assignments.probability, assignments.is_noise, novelty,
+                            bundle.thresholds, pipeline.novelty_threshold, unknown_score=score)
+    curated = (bundle.vocabulary or CuratedVocabulary()).apply(
+        features, assignments.cluster, best_cluster, unknown)
     return {
         "cluster": assignments.cluster.astype(np.int64),
-        "best_cluster": np.where(assignments.is_noise, best, assignments.cluster),
+        "best_cluster": best_cluster,
         "probability": assignments.probability,
         "soft_probability": soft_max,
         "outlier_score": assignments.outlier_score,
         "novelty": novelty,
         "surprisal": surprisal,
         "is_noise": assignments.is_noise,
-        "unknown": unknown_flags(assignments.probability, assignments.is_noise, novelty,
-                                 bundle.thresholds, getattr(pipeline, "novelty_threshold", None),
-                                 unknown_score=score),
+        "unknown": curated["unknown"],
         "unknown_score": np.clip(score, 0.0, 1.0),
+        "action_cluster": curated["action_cluster"],
+        "action": curated["action"],
     }
 
 

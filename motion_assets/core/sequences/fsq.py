@@ -53,10 +53,6 @@ class Codebook:
         """How many ids the levels can express (their product), or None without levels."""
         return math.prod(self.levels) if self.levels else None
 
-    def fits_levels(self, max_id: int) -> bool:
-        """Whether every id up to ``max_id`` has digits under these levels."""
-        return self.levels is not None and max_id < math.prod(self.levels)
-
     def digits(self, ids: np.ndarray) -> np.ndarray:
         """Grid digits of ``ids``: shape ``ids.shape + (len(levels),)``, int64."""
         if self.levels is None:

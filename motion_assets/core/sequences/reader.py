@@ -16,12 +16,10 @@ from itertools import chain
 import numpy as np
 
 from motion_assets.core.sequences.fsq import Codebook, resolve_codebook
+from motion_assets.core.sequences.rejections import RejectionKind as Kind
+from motion_assets.core.sequences.rejections import SequenceRejected
 
 CODE_FIELDS = ("codes_windows", "code_sequences", "code_sequences_flat", "codes")
-
-
-class SequenceRejected(ValueError):
-    """A document that cannot be a sequence; the message is the recorded reason."""
 
 
 @dataclass(frozen=True)
@@ -32,6 +30,7 @@ class CodebookSettings:
     configured_size: int | None = None
     configured_levels: tuple[int, ...] | None = None
     default_size: int = 2048
+    codes_per_window: int | None = None  # the variant's window width, when configured
 
     def resolve(self, meta: dict | None = None) -> Codebook:
         meta = meta or {}
@@ -59,35 +58,41 @@ def has_codes(document) -> bool:
     return isinstance(document, dict) and any(key in document for key in CODE_FIELDS)
 
 
-def _windows_of(document: dict, meta: dict) -> list:
-    """The codes as a list of windows, by the declared precedence."""
+def _windows_of(document: dict, meta: dict, variant_width: int | None) -> tuple[list, bool]:
+    """The codes as a list of windows, by the declared precedence, and whether the window
+    width is known. Flat codes without a declared width (``meta.encoder_sequence_len``, else
+    the configured variant width) come back as one window: ingest gives them the variant's
+    width once every file is read (see window_width.py)."""
     for key in ("codes_windows", "code_sequences"):
         if key in document:
             windows = document[key]
             if windows is None:
-                raise SequenceRejected(f"codes field {key!r} is null")
+                raise SequenceRejected(Kind.WRONG_TYPE, f"codes field {key!r} is null")
             if not isinstance(windows, list):
-                raise SequenceRejected(f"{key!r} must be a list of windows, got {type(windows).__name__}")
+                raise SequenceRejected(Kind.WRONG_TYPE,
+                                       f"{key!r} must be a list of windows, got {type(windows).__name__}")
             if windows and not isinstance(windows[0], list):
-                raise SequenceRejected(f"{key!r} must be a list of lists (one per window)")
-            return windows
+                raise SequenceRejected(Kind.WRONG_TYPE, f"{key!r} must be a list of lists (one per window)")
+            return windows, True
     for key in ("code_sequences_flat", "codes"):
         if key in document:
             flat = document[key]
             if flat is None:
-                raise SequenceRejected(f"codes field {key!r} is null")
+                raise SequenceRejected(Kind.WRONG_TYPE, f"codes field {key!r} is null")
             if not isinstance(flat, list):
-                raise SequenceRejected(f"{key!r} must be a list, got {type(flat).__name__}")
+                raise SequenceRejected(Kind.WRONG_TYPE, f"{key!r} must be a list, got {type(flat).__name__}")
             if flat and isinstance(flat[0], list):
-                return flat  # jsonl rows may carry nested windows under "codes"
-            d = _positive_int(meta.get("encoder_sequence_len")) or len(flat) or 1
+                return flat, True  # jsonl rows may carry nested windows under "codes"
+            d = _positive_int(meta.get("encoder_sequence_len")) or variant_width
+            if d is None:
+                return [flat], False
             if len(flat) % d:
                 raise SequenceRejected(
-                    f"ragged windows: {len(flat)} flat codes do not split into windows of {d}"
+                    Kind.RAGGED_WINDOWS, f"ragged windows: {len(flat)} flat codes do not split into windows of {d}"
                 )
-            return [flat[start : start + d] for start in range(0, len(flat), d)]
+            return [flat[start : start + d] for start in range(0, len(flat), d)], True
     raise SequenceRejected(
-        "no codes field (expected codes_windows, code_sequences or code_sequences_flat)"
+        Kind.NO_CODES, "no codes field (expected codes_windows, code_sequences or code_sequences_flat)"
     )
 
 
@@ -95,12 +100,12 @@ def _check_codes(windows: list, codebook: Codebook) -> None:
     """Raise SequenceRejected with the first problem; the common valid case stays on a fast
     path of C-level builtins (this runs once per file on folders of 100k+ files)."""
     if not windows:
-        raise SequenceRejected("empty codes")
+        raise SequenceRejected(Kind.EMPTY_CODES, "empty codes")
     if all(type(window) is list for window in windows):
         sizes = set(map(len, windows))
         if len(sizes) == 1 and set(map(type, chain.from_iterable(windows))) == {int}:
             if sizes == {0}:
-                raise SequenceRejected("empty codes (windows hold no codes)")
+                raise SequenceRejected(Kind.EMPTY_CODES, "empty codes (windows hold no codes)")
             if min(map(min, windows)) >= 0 and max(map(max, windows)) < codebook.size:
                 return
     _explain_bad_codes(windows, codebook)
@@ -110,19 +115,21 @@ def _explain_bad_codes(windows: list, codebook: Codebook) -> None:
     d = len(windows[0]) if isinstance(windows[0], list) else -1
     for w, window in enumerate(windows):
         if not isinstance(window, list):
-            raise SequenceRejected(f"window {w} is a {type(window).__name__}, not a list of codes")
+            raise SequenceRejected(Kind.WRONG_TYPE,
+                                   f"window {w} is a {type(window).__name__}, not a list of codes")
         if len(window) != d:
-            raise SequenceRejected(f"ragged windows: window {w} has {len(window)} codes, window 0 has {d}")
+            raise SequenceRejected(Kind.RAGGED_WINDOWS,
+                                   f"ragged windows: window {w} has {len(window)} codes, window 0 has {d}")
         for position, code in enumerate(window):
             if type(code) is not int:
                 raise SequenceRejected(
-                    f"non-integer code {code!r} ({type(code).__name__}) at window {w}, position {position}"
+                    Kind.NON_INTEGER_ID, f"non-integer code {code!r} ({type(code).__name__}) at window {w}, position {position}"
                 )
             if not 0 <= code < codebook.size:
                 raise SequenceRejected(
-                    f"code {code} outside [0, {codebook.size}) at window {w}, position {position}"
+                    Kind.ID_OUT_OF_RANGE, f"code {code} outside [0, {codebook.size}) at window {w}, position {position}"
                 )
-    raise SequenceRejected("empty codes (windows hold no codes)")
+    raise SequenceRejected(Kind.EMPTY_CODES, "empty codes (windows hold no codes)")
 
 
 def _mean_latent(document: dict, n_codes: int) -> np.ndarray | None:
@@ -191,22 +198,23 @@ def sequence_record(document, settings: CodebookSettings, default_codebook: Code
     Raises SequenceRejected with the reason when it cannot be a sequence.
     """
     if not isinstance(document, dict):
-        raise SequenceRejected(f"top-level JSON is a {type(document).__name__}, not an object")
+        raise SequenceRejected(Kind.WRONG_TYPE,
+                               f"top-level JSON is a {type(document).__name__}, not an object")
     meta = document.get("meta") if isinstance(document.get("meta"), dict) else {}
     codebook = settings.resolve(meta) if meta else default_codebook
-    windows = _windows_of(document, meta)
+    windows, width_known = _windows_of(document, meta, settings.codes_per_window)
     _check_codes(windows, codebook)
     codes = np.asarray(windows, dtype=np.int32).reshape(-1)
     window = document.get("window") if isinstance(document.get("window"), dict) else {}
     segment = document.get("segment") if isinstance(document.get("segment"), dict) else {}
     stride = _optional_int(window.get("stride", meta.get("stride")))
-    indices = _window_indices(document, len(windows), stride)
+    indices = _window_indices(document, len(windows), stride) if width_known else None
     fps = window.get("target_fps", meta.get("target_fps"))
     label = document.get("label")
     return {
         "label": label if isinstance(label, str) else None,
-        "window_count": len(windows),
-        "codes_per_window": len(windows[0]),
+        "window_count": len(windows) if width_known else None,  # None: settled by ingest
+        "codes_per_window": len(windows[0]) if width_known else None,
         "codes": codes,
         "window_indices": indices,
         "length": int(codes.size),

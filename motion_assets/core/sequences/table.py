@@ -10,10 +10,12 @@ Columns (pyarrow types; nullable where the source may not say):
     label              string   ground-truth label where the layout declares one
     source_schema      string   "segment_sidecar", "offline_export" or "jsonl_rows"
     window_count       int32    W
-    codes_per_window   int32    d (14 today, 16 in older exports)
+    codes_per_window   int32    d (14 today, 16 in older exports): one per variant, see
+                                window_width.py
     codes              list<int32>   the W*d codes, window after window
     window_indices     list<int32>   global index of each window (gaps where a motion gate
                                      dropped windows); null when the file does not say
+                                     (or gives flat codes without their width)
     length             int32    W*d
     codebook_size      int32    K: valid ids are [0, K)
     codebook_levels    list<int32>   FSQ levels used to decode ids into digits, or null
@@ -61,8 +63,10 @@ CODE_SEQUENCES_SCHEMA = pa.schema(
     ]
 )
 
+# kind: one of rejections.RejectionKind (what to group and match on); detail: for people
 REJECTED_FILES_SCHEMA = pa.schema(
-    [("relative_path", pa.string()), ("line", pa.int32()), ("reason", pa.string())]
+    [("relative_path", pa.string()), ("line", pa.int32()), ("kind", pa.string()),
+     ("detail", pa.string())]
 )
 
 IGNORED_FILES_SCHEMA = pa.schema([("relative_path", pa.string()), ("why", pa.string())])
@@ -76,3 +80,9 @@ def codes_of(table: pd.DataFrame) -> list[np.ndarray]:
 def unique_sequences(table: pd.DataFrame) -> pd.DataFrame:
     """Rows that are not duplicates of an earlier row: what models should train on."""
     return table[table["duplicate_of"].isna()]
+
+
+def rows_by_id(table: pd.DataFrame, sequence_ids) -> pd.DataFrame:
+    """The rows of ``table`` for ``sequence_ids``, in that order: tables are joined on the
+    stable ``sequence_id``, never on row position (a KeyError names any id missing)."""
+    return table.set_index("sequence_id").loc[np.asarray(sequence_ids)].reset_index()

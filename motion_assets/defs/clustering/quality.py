@@ -4,12 +4,12 @@ import numpy as np
 import pandas as pd
 from dagster import AssetExecutionContext, AssetIn, MaterializeResult, MetadataValue, asset
 
-from motion_assets.core.clustering.pipeline import make_clusterer
 from motion_assets.core.evaluation.metrics import internal_metrics, label_metrics, stability
 from motion_assets.core.features.tables import matrix_of
+from motion_assets.core.sequences.table import rows_by_id, unique_sequences
 from motion_assets.defs.model_records import load_recorded_model
 from motion_assets.defs.partitions import dataset_variants
-from motion_assets.defs.ui_metadata import markdown_table
+from motion_assets.defs.ui_metadata import readable_table
 
 STABILITY_RESAMPLES = 3
 STABILITY_MAX_POINTS = 5000  # refits are the cost: subsample big variants first
@@ -19,9 +19,7 @@ def _stability(pipeline, features: np.ndarray, labels: np.ndarray, seed: int = 0
     rows = np.arange(len(features))
     if len(rows) > STABILITY_MAX_POINTS:
         rows = np.sort(np.random.default_rng(seed).choice(len(rows), STABILITY_MAX_POINTS, replace=False))
-    kind, settings = pipeline.clusterer.name, pipeline.clusterer.config
-    return stability(features[rows], lambda: make_clusterer(kind, settings, pipeline.preprocessor.config,
-                                                            with_novelty=False),
+    return stability(features[rows], lambda: pipeline.unfitted_copy(with_novelty=False),
                      labels[rows], n_resamples=STABILITY_RESAMPLES)
 
 
@@ -43,15 +41,16 @@ def cluster_quality(
     hdbscan_model: bytes,
     bayes_gmm_model: bytes,
 ) -> MaterializeResult:
-    fitted = code_sequences["duplicate_of"].isna().to_numpy()
-    features = matrix_of(sequence_embeddings)[fitted]
-    labels = code_sequences["label"].to_numpy()[fitted]
+    training = unique_sequences(code_sequences)
+    ids = training["sequence_id"]
+    features = matrix_of(rows_by_id(sequence_embeddings, ids))
+    labels = training["label"].to_numpy()
     labelled = pd.notna(labels)
     rows, per_cluster = [], []
     for name, table, model_bytes in (("hdbscan", hdbscan_clusters, hdbscan_model),
                                      ("bayes_gmm", bayes_gmm_clusters, bayes_gmm_model)):
         pipeline = load_recorded_model(context, f"{name}_model", model_bytes)
-        clusters = table["cluster"].to_numpy()[fitted]
+        clusters = rows_by_id(table, ids)["cluster"].to_numpy()
         row = {"clusterer": name, **internal_metrics(pipeline.transform(features), clusters)}
         summary, clusters_stability = _stability(pipeline, features, clusters)
         row.update(summary)
@@ -61,13 +60,13 @@ def cluster_quality(
         rows.append(row)
     quality = pd.DataFrame(rows)
     shown = quality[[c for c in quality.columns if not c.startswith("label_") or c in
-                     ("label_ari", "label_nmi", "label_purity", "label_accuracy")]].round(3)
+                     ("label_ari", "label_nmi", "label_purity", "label_accuracy")]]
     return MaterializeResult(
         value=quality,
         metadata={
             "dagster/row_count": len(quality),
-            "metrics": markdown_table(shown.T.reset_index(), max_rows=40),
-            "stability_per_cluster": markdown_table(pd.concat(per_cluster).round(3), max_rows=60),
+            "metrics": readable_table(shown, asset="cluster_quality"),
+            "stability_per_cluster": readable_table(pd.concat(per_cluster), max_rows=60),
             "labelled_sequences_in_variant": int(labelled.sum()),
             "note": MetadataValue.md("Internal metrics are computed on non-noise points in the "
                                      "clusterer's preprocessed space; stability = ARI/Jaccard of "

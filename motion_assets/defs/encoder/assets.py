@@ -1,5 +1,6 @@
 """The learned sequence encoder, its embedding table, and the bag-of-codes baselines."""
 
+import dataclasses
 import io
 import time
 
@@ -13,30 +14,26 @@ from motion_assets.core.encoder.config import SequenceEmbedConfig
 from motion_assets.core.encoder.featurizer import EncoderFeaturizer
 from motion_assets.core.encoder.training import train_encoder
 from motion_assets.core.evaluation import plots
-from motion_assets.core.features.featurizers import (
-    baseline_featurizers,
-    rows_without_mean_latent,
-    table_levels,
-)
+from motion_assets.core.features.featurizers import baseline_featurizers, rows_without_mean_latent
 from motion_assets.core.features.tables import dense_column, embedding_table, sparse_columns
 from motion_assets.core.files.verified_pickle import sha256_hex
+from motion_assets.core.sequences.facts import table_facts
 from motion_assets.core.sequences.overlap import featurizer_sequences
 from motion_assets.core.sequences.table import unique_sequences
-from motion_assets.defs.config_mirror import dagster_config_for, to_core
+from motion_assets.defs.config_mirror import to_core
+from motion_assets.defs.encoder.config import SequenceEmbedRunConfig
+from motion_assets.defs.executors import GPU_STEP_TAGS
 from motion_assets.defs.partitions import dataset_variants
-from motion_assets.defs.ui_metadata import column_schema, image, markdown_table
-
-SequenceEmbedRunConfig = dagster_config_for(SequenceEmbedConfig)
+from motion_assets.defs.ui_metadata import image, readable_table
 
 
 def _training_config(config, table: pd.DataFrame) -> SequenceEmbedConfig:
     """The configured values, with K and the FSQ levels taken from the data."""
-    core = to_core(config, SequenceEmbedConfig)
-    core.codebook_size = int(table["codebook_size"].max())
-    if core.codebook_levels is None:
-        levels = table_levels(table)
-        core.codebook_levels = list(levels) if levels else None
-    return core
+    core, facts = to_core(config, SequenceEmbedConfig), table_facts(table)
+    levels = core.codebook_levels
+    if levels is None and facts.codebook_levels:
+        levels = list(facts.codebook_levels)
+    return dataclasses.replace(core, codebook_size=facts.codebook_size, codebook_levels=levels)
 
 
 @asset(
@@ -44,6 +41,7 @@ def _training_config(config, table: pd.DataFrame) -> SequenceEmbedConfig:
     io_manager_key="model_files",
     kinds={"pytorch"},
     group_name="encoder",
+    op_tags=GPU_STEP_TAGS,
     description="LSTM/GRU sequence encoder trained on the variant's unique code sequences",
 )
 def sequence_encoder(
@@ -72,7 +70,7 @@ def sequence_encoder(
             "validation_sequences": result.n_val,
             "epochs_run": len(history),
             "best_epoch": result.best_epoch,
-            "best_val_loss": best["val_loss"],
+            "best_val_loss": round(best["val_loss"], 4),
             "stopped_early": result.stopped_early,
             "max_len": result.config.sequence.max_len,
             "truncated_sequences": result.truncated,
@@ -82,7 +80,9 @@ def sequence_encoder(
             "tokens_per_second": round(float(np.mean([h["tokens_per_s"] for h in history]))),
             "training_curve": image(plots.line_png(
                 {"train": [h["train_loss"] for h in history], "validation": [h["val_loss"] for h in history]},
-                title=f"{result.config.objective.task} loss", xlabel="epoch", ylabel="loss")),
+                title=f"Encoder training: {result.config.objective.task} loss per epoch",
+                xlabel="epoch", ylabel="loss", mark_x=result.best_epoch, mark_label="best epoch"),
+                "training_curve"),
             "config": MetadataValue.json(result.config.to_dict()),
         },
     )
@@ -106,7 +106,6 @@ def sequence_embeddings(code_sequences: pd.DataFrame, sequence_encoder: bytes) -
         value=table,
         metadata={
             "dagster/row_count": table.num_rows,
-            "dagster/column_schema": column_schema(table.schema),
             "shape": MetadataValue.json(list(vectors.shape)),
             "l2_normalized": model.config.export.l2_normalize,
             "norm_min": float(norms.min()),
@@ -148,6 +147,6 @@ def baseline_features(context: AssetExecutionContext, code_sequences: pd.DataFra
         value=table,
         metadata={
             "dagster/row_count": table.num_rows,
-            "featurizers": markdown_table(pd.DataFrame(summary, columns=["featurizer", "dims", "density", "seconds"])),
+            "featurizers": readable_table(pd.DataFrame(summary, columns=["featurizer", "dims", "density", "seconds"])),
         },
     )

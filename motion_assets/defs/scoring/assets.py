@@ -17,6 +17,7 @@ from dagster import (
     asset,
 )
 
+from motion_assets.core.curation.taxonomy import TaxonomyError, taxonomy_from_table
 from motion_assets.core.encoder.checkpoint import load_encoder
 from motion_assets.core.files.verified_pickle import sha256_hex
 from motion_assets.core.scoring.bundle import (
@@ -24,8 +25,10 @@ from motion_assets.core.scoring.bundle import (
     bundle_to_bytes,
     override_thresholds,
 )
-from motion_assets.core.scoring.deployment import clustering_config_of, deploy
+from motion_assets.core.scoring.config import ScoringBundleConfig
+from motion_assets.core.scoring.deployed import deployed_bundle
 from motion_assets.core.scoring.history import (
+    HISTORY_SCHEMA,
     RUN_ORDER,
     append_scores,
     current_scores,
@@ -37,13 +40,13 @@ from motion_assets.core.scoring.monitoring import cluster_share_drift, unknown_s
 from motion_assets.core.scoring.score import score_sequences
 from motion_assets.core.sequences.incoming_files import confined_path, sequence_files_below
 from motion_assets.core.sequences.ingest import read_sequence_paths
-from motion_assets.core.sequences.table import unique_sequences
+from motion_assets.defs.config_mirror import to_core
 from motion_assets.defs.model_records import load_recorded_model, recorded_content_hash
 from motion_assets.defs.partitions import dataset_variants, variant_check
 from motion_assets.defs.resources import TokenizerFolders
-from motion_assets.defs.scoring.config import ScoreSequencesConfig, ScoringBundleConfig
+from motion_assets.defs.scoring.config import ScoreSequencesConfig, ScoringBundleRunConfig
 from motion_assets.defs.storage import PreviousTables
-from motion_assets.defs.ui_metadata import markdown_table
+from motion_assets.defs.ui_metadata import column_schema, readable_table
 
 
 @asset(
@@ -54,31 +57,33 @@ from motion_assets.defs.ui_metadata import markdown_table
     ins={"sequence_encoder": AssetIn(), "hdbscan_model": AssetIn(), "bayes_gmm_model": AssetIn()},
     description="Everything needed to score one new sequence, in one content-hashed file: the "
     "featurizer x clusterer the evidence picks (held-out folds of labelled_sequences, else "
-    "stability), the encoder's unknown detector (kNN novelty + next-code surprisal) and "
-    "thresholds calibrated on training",
+    "stability), the encoder's unknown detector (kNN novelty + next-code surprisal), "
+    "thresholds calibrated on training and the curated vocabulary (cluster_taxonomy, names "
+    "from the labelled subset, accepted new actions learnt from the last new_action_candidates)",
 )
 def scoring_bundle(
     context: AssetExecutionContext,
-    config: ScoringBundleConfig,
+    config: ScoringBundleRunConfig,
     code_sequences: pd.DataFrame,
-    labelled_sequences: pd.DataFrame,
     sequence_encoder: bytes,
     hdbscan_model: bytes,
     bayes_gmm_model: bytes,
+    cluster_taxonomy: pd.DataFrame,
+    labelled_sequences: pd.DataFrame,
+    previous_tables: PreviousTables,
 ) -> MaterializeResult:
-    clustering = clustering_config_of(load_recorded_model(context, "hdbscan_model", hdbscan_model),
-                                      load_recorded_model(context, "bayes_gmm_model", bayes_gmm_model))
-    labelled = labelled_sequences[labelled_sequences["label"].notna()] if len(labelled_sequences) else None
+    config = to_core(config, ScoringBundleConfig)
+    fitted = {kind: load_recorded_model(context, f"{kind}_model", data)
+              for kind, data in (("hdbscan", hdbscan_model), ("bayes_gmm", bayes_gmm_model))}
     try:
-        deployment = deploy(
-            unique_sequences(code_sequences), load_encoder(io.BytesIO(sequence_encoder), device="cpu"),
-            variant=context.partition_key, labelled=labelled, clustering=clustering,
-            featurizer=config.featurizer, clusterer=config.clusterer,
-            target_unknown_share=config.target_unknown_share, threshold=config.threshold,
-            noise_is_unknown=config.noise_is_unknown)
-    except ValueError as error:  # a featurizer or clusterer name that is not a candidate
-        raise Failure(str(error)) from None
-    bundle, selection = deployment.bundle, deployment.selection
+        deployment = deployed_bundle(
+            load_encoder(io.BytesIO(sequence_encoder), device="cpu"), fitted, code_sequences,
+            config, context.partition_key, taxonomy=taxonomy_from_table(cluster_taxonomy),
+            labelled=labelled_sequences,
+            candidates=previous_tables.read("new_action_candidates", context.partition_key))
+    except (TaxonomyError, ValueError) as error:
+        raise Failure(f"scoring_bundle of {context.partition_key}: {error}") from None
+    bundle, selection, names = deployment.bundle, deployment.selection, deployment.names
     data = bundle_to_bytes(bundle)
     thresholds = bundle.thresholds
     return MaterializeResult(
@@ -91,7 +96,7 @@ def scoring_bundle(
             "featurizer": bundle.featurizer_name,
             "selection_criterion": selection.criterion,
             "selection_reason": selection.reason,
-            "selection": markdown_table(pd.DataFrame(selection.record()["candidates"]).round(3),
+            "selection": readable_table(pd.DataFrame(selection.record()["candidates"]),
                                         max_rows=60),
             "threshold": thresholds.probability,
             "threshold_method": thresholds.method,
@@ -102,6 +107,8 @@ def scoring_bundle(
             if thresholds.achieved_unknown_share is not None
             else float(deployment.training_scores["unknown"].mean()),
             "online_vs_batch_agreement_non_noise": deployment.batch_agreement,
+            "named_clusters": int((names["action"] != "unnamed").sum()),
+            "accepted_new_actions": len(bundle.vocabulary.extensions),
             "bytes": len(data),
         },
     )
@@ -149,9 +156,11 @@ def online_scores(
     if config.bundle_version and not (recorded or "").startswith(config.bundle_version):
         raise Failure(f"latest scoring_bundle of {variant} is {recorded}, not {config.bundle_version}")
     bundle = override_thresholds(bundle_from_bytes(scoring_bundle, recorded), config.threshold)
-    if not folders.incoming_root:
+    asked = bool(config.files) or config.folder is not None
+    if asked and not folders.incoming_root:
         raise Failure("no incoming_root configured (MOTION_ASSETS_INCOMING_ROOT)")
-    variant_folder = os.path.join(folders.incoming_root, variant)
+    # A pipeline run asks for nothing: it shows the history as it is, incoming folder or not.
+    variant_folder = os.path.join(folders.incoming_root or "", variant)
     read_at = pd.Timestamp.now(tz="UTC")
     result = _read_selection(config, variant_folder, bundle.codebook_settings())
     identity = scoring_identity(bundle)
@@ -161,12 +170,17 @@ def online_scores(
                              partial(score_sequences, bundle), context.run.run_id, read_at)
     yield MaterializeResult(metadata={
         "dagster/row_count": len(appended.history),
+        "dagster/column_schema": column_schema("online_scores", HISTORY_SCHEMA),
         **history_counts(appended.history).as_metadata(),
         "added_rows": len(appended.added),
+        **({} if asked else {"note": MetadataValue.md(
+            f"Nothing asked to score: rows arrive when new files land in the incoming folder "
+            f"of `{variant}` (the scoring sensor runs score_sequences).")}),
         "unchanged_files": appended.unchanged_files,
         "unknown_now": int(appended.added["unknown"].sum()),
         "rejected_files": result.rejected.num_rows,
-        "rejected_listing": markdown_table(result.rejected.to_pandas(), max_rows=30, max_chars=100),
+        "rejected_listing": readable_table(result.rejected.to_pandas(), asset="rejected_files",
+                                           max_rows=30, max_chars=120),
         "scoring_id": identity.scoring_id,
         "threshold_source": identity.threshold_source,
         "bundle_hash": recorded,

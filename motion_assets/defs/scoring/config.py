@@ -1,27 +1,13 @@
-"""Configuration of the scoring bundle and the scoring job; configs/scoring.yaml mirrors it."""
+"""Configuration of the scoring bundle (derived from core; configs/scoring.yaml) and of the
+scoring job's runs."""
 
 from dagster import Config
 from pydantic import Field
 
-from motion_assets.core.scoring.bundle import NOISE_IS_UNKNOWN
+from motion_assets.core.scoring.config import ScoringBundleConfig
+from motion_assets.defs.config_mirror import dagster_config_for
 
-
-class ScoringBundleConfig(Config):
-    featurizer: str = Field("auto", description="The deployed featurizer: auto (the evidence "
-                            "picks, core/scoring/model_selection.py) or a candidate's name, e.g. "
-                            "encoder_ntp, code_ngram12_tfidf")
-    clusterer: str = Field("auto", description="The deployed clusterer: auto (the evidence "
-                           "picks) or hdbscan, bayes_gmm, kmeans, spectral")
-    threshold: float | None = Field(
-        None, description="Probability below which a sequence is unknown; null = calibrate"
-    )
-    target_unknown_share: float = Field(
-        0.05, description="Calibration: share of the training sequences flagged unknown"
-    )
-    noise_is_unknown: bool = Field(
-        NOISE_IS_UNKNOWN, description="With HDBSCAN: also flag its noise (often ~40% of training, "
-        "far above the target); by default noise is left to the novelty score"
-    )
+ScoringBundleRunConfig = dagster_config_for(ScoringBundleConfig)
 
 
 class ScoreSequencesConfig(Config):

@@ -40,7 +40,7 @@ from motion_assets.defs.model_records import latest_metadata
 from motion_assets.defs.partitions import dataset_variants
 from motion_assets.defs.resources import IncomingWatch, TokenizerFolders
 from motion_assets.defs.scoring.run_tags import BATCH_TAG, scoring_run_tags
-from motion_assets.defs.ui_metadata import markdown_table
+from motion_assets.defs.ui_metadata import readable_table
 
 FAILED_STATUSES = (DagsterRunStatus.FAILURE, DagsterRunStatus.CANCELED)
 
@@ -73,9 +73,9 @@ def _gave_up_event(variant: str, files: list[str], error: str, attempts: int) ->
     return AssetObservation(
         asset_key=AssetKey("online_scores"), partition=variant,
         metadata={"unscored_files": len(files), "attempts": attempts, "error": error,
-                  "unscored_listing": markdown_table(
+                  "unscored_listing": readable_table(
                       pd.DataFrame(listing, columns=["relative_path", "reason"]),
-                      max_rows=30, max_chars=100)},
+                      max_rows=30, max_chars=120)},
     )
 
 

@@ -25,15 +25,19 @@ from motion_assets.core.sequences.codebook_usage import (
     digit_level_usage,
     measure_codebook_usage,
 )
-from motion_assets.core.sequences.folder_state import folder_fingerprint
+from motion_assets.core.sequences.config import IngestConfig, LabelledSequencesConfig
+from motion_assets.core.sequences.folder_state import folder_fingerprint, is_visible_folder
 from motion_assets.core.sequences.fsq import Codebook
 from motion_assets.core.sequences.ingest import IngestResult, read_sequence_folder
 from motion_assets.core.sequences.table import CODE_SEQUENCES_SCHEMA, codes_of
+from motion_assets.defs.config_mirror import to_core
 from motion_assets.defs.partitions import dataset_variants
 from motion_assets.defs.resources import TokenizerFolders
 from motion_assets.defs.sequences import checks
-from motion_assets.defs.sequences.config import IngestConfig, LabelledSequencesConfig
-from motion_assets.defs.ui_metadata import column_schema, image, markdown_table
+from motion_assets.defs.sequences.config import IngestRunConfig, LabelledSequencesRunConfig
+from motion_assets.defs.storage import PreviousTables
+from motion_assets.defs.ui_metadata import image, readable_table
+from motion_assets.defs.write_audit_publish import publish_if_checks_pass
 
 PREVIEW_COLUMNS = ["sequence_id", "video", "label", "window_count", "codes_per_window", "codes"]
 
@@ -41,7 +45,7 @@ PREVIEW_COLUMNS = ["sequence_id", "video", "label", "window_count", "codes_per_w
 def _preview(sequences: pa.Table) -> MetadataValue:
     frame = sequences.slice(0, 10).select(PREVIEW_COLUMNS).to_pandas()
     frame["codes"] = [" ".join(map(str, codes[:8])) + " …" for codes in frame["codes"]]
-    return markdown_table(frame)
+    return readable_table(frame, asset="code_sequences", max_rows=10)
 
 
 def _ingest_metadata(result: IngestResult, seconds: float) -> dict:
@@ -49,11 +53,10 @@ def _ingest_metadata(result: IngestResult, seconds: float) -> dict:
     ignored_why = Counter(result.ignored.column("why").to_pylist())
     return {
         "dagster/row_count": sequences.num_rows,
-        "dagster/column_schema": column_schema(sequences.schema),
         "preview": _preview(sequences),
         "rejected_files": result.rejected.num_rows,
         "ignored_files": result.ignored.num_rows,
-        "ignored_by_reason": markdown_table(
+        "ignored_by_reason": readable_table(
             pd.DataFrame(ignored_why.most_common(), columns=["why", "files"])),
         "non_json_files": MetadataValue.json(result.other_files),
         "duplicate_segments": sequences.num_rows - sequences.column("duplicate_of").null_count,
@@ -75,52 +78,59 @@ def _ingest_metadata(result: IngestResult, seconds: float) -> dict:
         ),
         "rejected_files": AssetOut(
             io_manager_key="tables", kinds={"parquet"}, group_name="sequences",
-            description="Every file (and .jsonl line) refused as a sequence, with the reason",
+            description="Every file, .jsonl line or folder refused as a sequence: kind and detail",
         ),
     },
     partitions_def=dataset_variants,
     check_specs=checks.CHECK_SPECS,
 )
-def code_sequences(context: AssetExecutionContext, config: IngestConfig, folders: TokenizerFolders):
+def code_sequences(context: AssetExecutionContext, config: IngestRunConfig, folders: TokenizerFolders,
+                   previous_tables: PreviousTables):
+    config = to_core(config, IngestConfig)
     variant = context.partition_key
     root = folders.variant_folder(variant)
     if not os.path.isdir(root):
         raise Failure(f"variant folder {root} does not exist (inference_root={folders.inference_root})")
-    fingerprint = folder_fingerprint(root)  # taken first: files landing mid-read trigger a rerun
+    try:
+        fingerprint = folder_fingerprint(root)  # taken first: files landing mid-read trigger a rerun
+    except OSError as error:
+        raise Failure(f"variant folder {root} cannot be listed: {error.strerror or error}") from None
     started = time.perf_counter()
     result = read_sequence_folder(root, config.codebook_settings(variant), workers=config.workers or None)
     seconds = time.perf_counter() - started
     for warning in result.warnings:
         context.log.warning(warning)
-    sequences = result.sequences
-    yield MaterializeResult(
+    sequences, rejected = result.sequences, result.rejected
+    tables = [MaterializeResult(
         asset_key="code_sequences",
         value=sequences,
         metadata={**_ingest_metadata(result, seconds), "folder_fingerprint": fingerprint,
                   "variant_folder": root},
-    )
-    rejected = result.rejected
-    yield MaterializeResult(
+    ), MaterializeResult(
         asset_key="rejected_files",
         value=rejected,
         metadata={
             "dagster/row_count": rejected.num_rows,
-            "by_reason": markdown_table(_reason_counts(rejected), max_rows=20),
-            "listing": markdown_table(rejected.to_pandas(), max_rows=50, max_chars=100),
+            "by_kind": readable_table(_kind_counts(rejected), max_rows=20),
+            "listing": readable_table(rejected.to_pandas(), asset="rejected_files", max_rows=50,
+                                      max_chars=120),
         },
-    )
+    )]
     sequence_files = len(set(sequences.column("relative_path").to_pylist()))
     rejected_files = len(set(rejected.column("relative_path").to_pylist()))
-    yield checks.codes_in_range(sequences)
-    yield checks.unique_sequence_ids(sequences)
-    yield checks.rejected_share(sequence_files, rejected_files, config.max_rejected_share)
-    yield checks.no_duplicate_segments(sequences)
+    # Checked before the I/O manager sees the tables: a refused table never replaces the last good one.
+    yield from publish_if_checks_pass(context, previous_tables, tables, [
+        checks.codes_in_range(sequences),
+        checks.unique_sequence_ids(sequences),
+        checks.rejected_share(sequence_files, rejected_files, config.max_rejected_share),
+        checks.no_duplicate_segments(sequences),
+        checks.one_window_width(result.window_width, rejected),
+    ])
 
 
-def _reason_counts(rejected: pa.Table) -> pd.DataFrame:
-    # "code 2048 outside [0, 2048) at window 1, position 3" -> "code ... outside [0, K)"
-    kinds = [reason.split(" at window")[0].split(":")[0] for reason in rejected.column("reason").to_pylist()]
-    return pd.DataFrame(Counter(kinds).most_common(), columns=["reason", "files"])
+def _kind_counts(rejected: pa.Table) -> pd.DataFrame:
+    kinds = Counter(rejected.column("kind").to_pylist())
+    return pd.DataFrame(kinds.most_common(), columns=["kind", "rejections"])
 
 
 @asset(
@@ -151,7 +161,7 @@ def codebook_usage(code_sequences: pd.DataFrame) -> MaterializeResult:
             "entropy_bits": round(usage.entropy_bits, 3),
             "perplexity": round(usage.perplexity, 1),
             "digit_level_usage": MetadataValue.json(digit_level_usage(usage, codebook)),
-            "top_codes": markdown_table(usage.top_codes(15), max_rows=15),
+            "top_codes": readable_table(usage.top_codes(15), max_rows=15),
             "rank_frequency_plot": image(plots.line_png(
                 {"occurrences": ranked.tolist()}, title="Code frequency by rank",
                 xlabel="rank", ylabel="occurrences", logy=True)),
@@ -170,21 +180,22 @@ def codebook_usage(code_sequences: pd.DataFrame) -> MaterializeResult:
     description="The hand-labelled subset of the variant, labels merged by the configured map",
 )
 def labelled_sequences(
-    context: AssetExecutionContext, config: LabelledSequencesConfig, folders: TokenizerFolders
+    context: AssetExecutionContext, config: LabelledSequencesRunConfig, folders: TokenizerFolders
 ) -> MaterializeResult:
+    config = to_core(config, LabelledSequencesConfig)
+    labels = config.label_processing
     variant = context.partition_key
-    root = _labelled_folder(folders, variant, config.shared_labelled_root)
+    root = _labelled_folder(folders, variant, labels.shared_labelled_root)
     if root is None:
         context.log.warning(f"no labelled folder for {variant} under {folders.labelled_root!r}")
         empty = CODE_SEQUENCES_SCHEMA.append(pa.field("raw_label", pa.string())).empty_table()
         return MaterializeResult(value=empty, metadata={"dagster/row_count": 0, "labelled_folder": "none"})
     result = read_sequence_folder(
-        root, config.codebook_settings(variant), label_depth=config.label_processing.label_depth
+        root, config.codebook_settings(variant), label_depth=labels.label_depth
     )
     sequences = result.sequences
     raw = sequences.column("label")
-    merged = pa.array([config.label_processing.merge_map.get(v, v) if v else v for v in raw.to_pylist()],
-                      pa.string())
+    merged = pa.array(labels.merged(raw.to_pylist()), pa.string())
     sequences = sequences.set_column(sequences.schema.get_field_index("label"), "label", merged)
     sequences = sequences.append_column("raw_label", raw)
     counts = pc.value_counts(merged).to_pylist()
@@ -193,13 +204,14 @@ def labelled_sequences(
         metadata={
             "dagster/row_count": sequences.num_rows,
             "labelled_folder": root,
-            "labels": markdown_table(
+            "labels": readable_table(
                 pd.DataFrame([(c["values"], c["counts"]) for c in counts], columns=["label", "sequences"]),
                 max_rows=50),
             "rejected_files": result.rejected.num_rows,
-            "rejected_listing": markdown_table(result.rejected.to_pandas(), max_rows=50, max_chars=100),
+            "rejected_listing": readable_table(result.rejected.to_pandas(), asset="rejected_files",
+                                               max_rows=50, max_chars=120),
             "ignored_files": result.ignored.num_rows,
-            "merge_map": MetadataValue.json(config.label_processing.merge_map),
+            "merge_map": MetadataValue.json(labels.merge_map),
         },
     )
 
@@ -214,7 +226,7 @@ def _labelled_folder(folders: TokenizerFolders, variant: str, shared: bool) -> s
     if not shared and os.path.isdir(per_variant):
         return per_variant
     with os.scandir(root) as entries:
-        subfolders = {e.name for e in entries if e.is_dir()}
+        subfolders = {e.name for e in entries if is_visible_folder(e)}
     inference = folders.inference_root
     variants = set(os.listdir(inference)) if os.path.isdir(inference) else set()
     return root if shared or (subfolders and not subfolders & variants) else None

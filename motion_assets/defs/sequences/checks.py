@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import pyarrow as pa
 import pyarrow.compute as pc
-from dagster import AssetCheckResult, AssetCheckSeverity
+from dagster import AssetCheckResult, AssetCheckSeverity, MetadataValue
 
+from motion_assets.core.sequences.rejections import RejectionKind
+from motion_assets.core.sequences.window_width import WindowWidth
 from motion_assets.defs.partitions import variant_check
 
 CODE_SEQUENCES = "code_sequences"
@@ -19,6 +21,9 @@ CHECK_SPECS = [
                   description="Share of sequence files rejected stays under max_rejected_share"),
     variant_check("no_duplicate_segments", asset=CODE_SEQUENCES,
                   description="Warns when the same segment appears in several files"),
+    variant_check("one_window_width", asset=CODE_SEQUENCES,
+                  description="Warns when files of the variant mix window widths (the others "
+                  "are rejected as mixed_width, each with its reason in rejected_files)"),
 ]
 
 
@@ -54,3 +59,15 @@ def no_duplicate_segments(sequences: pa.Table) -> AssetCheckResult:
     return AssetCheckResult(check_name="no_duplicate_segments", passed=duplicates == 0,
                             severity=AssetCheckSeverity.WARN,
                             metadata={"duplicate_segments": duplicates})
+
+
+def one_window_width(width: WindowWidth, rejected: pa.Table) -> AssetCheckResult:
+    misfits = pc.sum(pc.equal(rejected.column("kind"), str(RejectionKind.MIXED_WIDTH))).as_py() or 0
+    return AssetCheckResult(
+        check_name="one_window_width", passed=misfits == 0, severity=AssetCheckSeverity.WARN,
+        metadata={"variant_width": width.width or 0, "width_source": width.source,
+                  "files_per_width": MetadataValue.json(
+                      {str(w): n for w, n in width.files_per_width.items()}),
+                  "rejected_as_mixed_width": misfits},
+        description=f"the variant's width is {width.describe()}" if width.width else None,
+    )

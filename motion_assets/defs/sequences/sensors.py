@@ -13,6 +13,7 @@ from dagster import (
     sensor,
 )
 
+from motion_assets.core.config import ConfigError
 from motion_assets.core.sequences.folder_state import scan_variant_folders
 from motion_assets.defs.config_files import ConfigFiles
 from motion_assets.defs.jobs import variant_pipeline
@@ -40,7 +41,10 @@ def variant_folder_sensor(context: SensorEvaluationContext, folders: TokenizerFo
     root = folders.inference_root
     if not os.path.isdir(root):
         return SkipReason(f"inference root {root!r} does not exist")
-    scan = scan_variant_folders(root)
+    try:
+        scan = scan_variant_folders(root)
+    except OSError as error:
+        return SkipReason(f"inference root {root!r} cannot be listed: {error.strerror or error}")
     cursor = json.loads(context.cursor) if context.cursor else {}
     seen: dict[str, str] = cursor.get("fingerprints", {})
     for name, why in scan.refused.items():
@@ -58,7 +62,10 @@ def variant_folder_sensor(context: SensorEvaluationContext, folders: TokenizerFo
         if variant in known and (latest_metadata(context.instance, "code_sequences", variant) or {}).get("folder_fingerprint") == fingerprint:
             continue  # already ingested in this state, e.g. by `motion-assets run`
         if run_config is None:  # the configs/*.yaml files, as `motion-assets run` uses them
-            run_config = config_files.run_config(_pipeline_ops(context))
+            try:
+                run_config = config_files.run_config(_pipeline_ops(context))
+            except ConfigError as error:  # cursor kept: the tick after the fix runs them
+                return SkipReason(f"configs refused: {error}")
         run_requests.append(
             RunRequest(partition_key=variant, run_key=f"{variant}@{fingerprint}", run_config=run_config,
                        tags={"motion_assets/folder_fingerprint": fingerprint})

@@ -8,8 +8,6 @@ from sklearn.datasets import make_blobs
 
 from motion_assets.core.clustering.pipeline import HdbscanClusterer
 from motion_assets.core.clustering.stable_ids import (
-    centroids,
-    match_by_centroids,
     match_by_members,
     relabel,
     stable_cluster_ids,
@@ -56,11 +54,3 @@ def test_overlap_is_measured_on_sequences_both_fits_share():
     # The variant grew: cluster 7 keeps all old members and gains 30 new ones.
     current = pd.Series([7] * 40, index=range(40))
     assert match_by_members(previous, current) == {7: 0}
-
-
-def test_centroid_matching_follows_the_nearest_centroid():
-    previous = {0: np.array([0.0, 0.0]), 1: np.array([10.0, 0.0])}
-    current = {0: np.array([9.5, 0.2]), 1: np.array([0.3, 0.1]), 2: np.array([50.0, 50.0])}
-    assert match_by_centroids(previous, current, max_distance=5.0) == {0: 1, 1: 0, 2: 2}
-    points = np.array([[0.0, 0.0], [2.0, 0.0], [5.0, 5.0]])
-    assert set(centroids(points, np.array([0, 0, -1]))) == {0}

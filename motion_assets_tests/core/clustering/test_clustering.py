@@ -10,9 +10,9 @@ from sklearn.metrics import adjusted_rand_score
 
 from motion_assets.core.clustering.config import (
     BayesGmmConfig,
-    ClusteringPipelineConfig,
     FeaturePreprocessingConfig,
     HdbscanConfig,
+    HdbscanFitConfig,
     KMeansConfig,
     PcaConfig,
 )
@@ -25,6 +25,7 @@ from motion_assets.core.clustering.pipeline import (
 )
 from motion_assets.core.clustering.preprocess import Preprocessor
 from motion_assets.core.clustering.summary import cluster_summary, representative_members
+from motion_assets.core.config import ConfigNotes
 
 N_BLOBS = 5
 
@@ -135,6 +136,16 @@ def test_nonzero_epsilon_is_refused_with_the_reason():
         HdbscanConfig(cluster_selection_epsilon=0.5)
 
 
+def test_nonzero_epsilon_from_a_file_is_replaced_by_zero_with_one_line_saying_why():
+    notes = ConfigNotes()
+    config = HdbscanFitConfig.from_dict(
+        {"clustering": {"hdbscan": {"cluster_selection_epsilon": 0.1}}}, notes=notes)
+    assert config.clusterer.cluster_selection_epsilon == 0.0
+    assert len(notes.replaced) == 1
+    assert notes.replaced[0].startswith("clustering.hdbscan.cluster_selection_epsilon: 0.1 "
+                                        "replaced by 0: hdbscan's approximate_predict ignores")
+
+
 def test_cosine_metric_is_translated_to_euclidean_on_unit_vectors(blobs):
     features, _ = blobs
     with pytest.warns(UserWarning, match="euclidean on L2-normalised"):
@@ -151,21 +162,45 @@ def test_unknown_metric_is_refused():
 
 
 def test_from_dict_refuses_unknown_keys_with_their_path():
-    with pytest.raises(ValueError, match=r"clustering\.hdbscan: unknown key\(s\) \['min_size'\]"):
-        ClusteringPipelineConfig.from_dict({"clustering": {"hdbscan": {"min_size": 3}}})
+    with pytest.raises(ValueError, match=r"clustering\.hdbscan\.min_size: unknown key; "
+                                         r"clustering\.hdbscan takes \["):
+        HdbscanFitConfig.from_dict({"clustering": {"hdbscan": {"min_size": 3}}})
 
 
 def test_from_dict_builds_nested_sections_and_tuples():
-    config = ClusteringPipelineConfig.from_dict({
+    config = HdbscanFitConfig.from_dict({
         "preprocessing": {"lstm_feature": {"pca": {"max_components": 16}}},
         "clustering": {"hdbscan": {"min_cluster_size_grid": [10, 20]}},
-        "label_processing": {"merge_map": {"videos_ok": "ok"}},
-        "kmin": 2, "kmax": 4,
     })
     assert config.preprocessing.lstm_feature.pca.max_components == 16
-    assert config.clustering.hdbscan.min_cluster_size_grid == (10, 20)
-    assert config.label_processing.merge_map == {"videos_ok": "ok"}
-    assert ClusteringPipelineConfig.from_dict(config.to_dict()) == config
+    assert config.clusterer.min_cluster_size_grid == (10, 20)
+    assert HdbscanFitConfig.from_dict(config.to_dict()) == config
+
+
+def test_the_old_tools_top_level_seed_is_accepted_and_noted_as_ignored():
+    notes = ConfigNotes()
+    HdbscanFitConfig.from_dict({"seed": 42}, notes=notes)
+    assert notes.ignored == ["seed"]
+
+
+def test_an_unfitted_copy_has_the_settings_and_preprocessing_but_no_fit(blobs):
+    features, _ = blobs
+    settings = HdbscanConfig(min_cluster_size=20, probability_threshold=0.4)
+    preprocessing = FeaturePreprocessingConfig(pca=PcaConfig(max_components=5))
+    fitted = make_clusterer("hdbscan", settings, preprocessing).fit(features)
+    copy = fitted.unfitted_copy(with_novelty=False)
+    assert copy.clusterer.config == settings and copy.preprocessor.config == preprocessing
+    assert copy.novelty is None and not hasattr(copy, "labels_")
+    np.testing.assert_array_equal(copy.fit(features).labels_, fitted.labels_)
+
+
+def test_fit_report_tells_what_the_mixture_decided(blobs):
+    features, _ = blobs
+    report = make_clusterer("bayes_gmm", BayesGmmConfig(n_components=0, max_components_auto=6)
+                            ).fit(features).fit_report()
+    assert set(report) == {"components", "effective_components", "components_by_bic",
+                           "covariance_type", "converged"}
+    assert list(report["components_by_bic"]["n_components"]) == [2, 3, 4, 5, 6]
 
 
 def test_pca_keeps_the_fewest_dims_reaching_the_variance_within_bounds():

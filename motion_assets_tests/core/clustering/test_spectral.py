@@ -7,7 +7,8 @@ import pytest
 from sklearn.datasets import make_moons
 from sklearn.metrics import adjusted_rand_score
 
-from motion_assets.core.clustering.spectral import SpectralClusterer, SpectralConfig
+from motion_assets.core.clustering.config import SpectralConfig
+from motion_assets.core.clustering.spectral import SpectralClusterer
 
 
 @pytest.fixture(scope="module")

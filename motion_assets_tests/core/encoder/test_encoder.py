@@ -1,14 +1,16 @@
 """The sequence encoder: config rules, padding invariance, checkpoints, determinism."""
 
+import dataclasses
 import io
 
 import numpy as np
 import pytest
 import torch
 
+from motion_assets.core.config import ConfigNotes
 from motion_assets.core.encoder import inference
 from motion_assets.core.encoder.checkpoint import load_encoder, save_encoder
-from motion_assets.core.encoder.config import SequenceEmbedConfig
+from motion_assets.core.encoder.config import ModelSection, SequenceEmbedConfig
 from motion_assets.core.encoder.inference import embed, input_gate_tables, pool_equal_lengths
 from motion_assets.core.encoder.length_batches import to_tokens
 from motion_assets.core.encoder.model import SequenceEncoder
@@ -43,12 +45,19 @@ def patterned_sequences(n=160, seed=0):
     ]
 
 
-def test_bidirectional_next_code_prediction_is_refused():
+def test_bidirectional_next_code_prediction_cannot_be_built():
     with pytest.raises(ValueError, match="bidirectional"):
-        SequenceEmbedConfig.from_dict(
-            {"model": {"bidirectional": True}, "objective": {"task": "ntp"}}
-        )
+        SequenceEmbedConfig(model=ModelSection(bidirectional=True))
     SequenceEmbedConfig.from_dict({"model": {"bidirectional": True}, "objective": {"task": "mlm"}})
+
+
+def test_bidirectional_next_code_prediction_from_a_file_becomes_unidirectional_with_one_line():
+    notes = ConfigNotes()
+    config = SequenceEmbedConfig.from_dict(
+        {"model": {"bidirectional": True}, "objective": {"task": "ntp"}}, notes=notes)
+    assert not config.model.bidirectional and config.objective.task == "ntp"
+    assert notes.replaced == [notes.replaced[0]] and notes.replaced[0].startswith(
+        "model.bidirectional: true replaced by false: with objective.task ntp")
 
 
 def test_unknown_config_keys_are_refused_by_name():
@@ -86,7 +95,8 @@ def test_padding_does_not_change_an_embedding(task, bidirectional, pooling):
     for row, vector in enumerate(alone):
         torch.testing.assert_close(padded[row], vector, atol=1e-5, rtol=1e-5)
     bucketed = embed(model, sequences, batch_size=2)
-    model.config.export.l2_normalize = False
+    model.config = dataclasses.replace(
+        model.config, export=dataclasses.replace(model.config.export, l2_normalize=False))
     np.testing.assert_allclose(embed(model, sequences), torch.stack(alone).numpy(), atol=1e-5)
     assert np.allclose(np.linalg.norm(bucketed, axis=1), 1.0, atol=1e-5)
 

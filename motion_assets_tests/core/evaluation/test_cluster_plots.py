@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+import io
+
 import numpy as np
 import pytest
+from matplotlib.colors import to_rgb
+from PIL import Image
 
-from motion_assets.core.clustering.config import UmapConfig
 from motion_assets.core.evaluation.cluster_plots import (
+    NOISE_COLOUR,
+    PALETTE,
     cluster_scatter_png,
+    cluster_sizes_png,
     confusion_matrix_png,
+    density_png,
     label_scatter_png,
 )
+from motion_assets.core.evaluation.config import UmapConfig
 from motion_assets.core.evaluation.metrics import confusion_frame
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -18,8 +26,10 @@ MAX_PNG_BYTES = 150_000
 
 
 def _assert_small_png(data: bytes) -> None:
+    """A PNG wide enough to read in a report (>= 900 px) and small enough for the event log."""
     assert data[:8] == PNG_SIGNATURE
     assert 1_000 < len(data) < MAX_PNG_BYTES
+    assert Image.open(io.BytesIO(data)).size[0] >= 900
 
 
 @pytest.fixture(scope="module")
@@ -49,6 +59,19 @@ def test_many_clusters_still_draw_without_a_legend():
 def test_confusion_matrix_is_a_small_png():
     truth = np.array(["a", "a", "b", "b", "c"])
     _assert_small_png(confusion_matrix_png(confusion_frame(truth, np.array([0, 0, 1, -1, 2]))))
+
+
+def test_cluster_sizes_and_density_are_small_pngs(points):
+    coordinates, clusters = points
+    _assert_small_png(cluster_sizes_png(clusters))
+    _assert_small_png(density_png(coordinates))
+
+
+def test_no_cluster_colour_is_a_grey_that_could_pass_for_noise():
+    noise = np.array(to_rgb(NOISE_COLOUR))
+    for colour in PALETTE:
+        rgb = np.array(colour)
+        assert rgb.max() - rgb.min() > 0.15 or np.abs(rgb - noise).max() > 0.3
 
 
 def test_mismatched_coordinates_are_refused():

@@ -7,8 +7,9 @@ import pytest
 import scipy.sparse as sp
 from sklearn.datasets import make_blobs
 
-from motion_assets.core.clustering.config import ClusteringPipelineConfig
-from motion_assets.core.evaluation.labels import evaluate_on_labels, merge_labels
+from motion_assets.core.evaluation.config import LeaderboardConfig
+from motion_assets.core.evaluation.labels import evaluate_on_labels
+from motion_assets.core.sequences.config import LabelProcessingConfig
 
 RAW_LABELS = np.array(["videos_ok", "videos_nok_eletric", "videos_nok_apperance"])
 
@@ -22,16 +23,20 @@ def labelled():
     return {"good": points, "noise": sp.csr_matrix(np.abs(noise))}, raw
 
 
+MERGE = LabelProcessingConfig(merge_map={
+    "videos_nok_eletric": "nok", "videos_nok_apperance": "nok", "videos_ok": "ok"})
+
+
 def test_merge_map_unites_labels():
-    merged = merge_labels(RAW_LABELS, {"videos_nok_eletric": "nok", "videos_nok_apperance": "nok"})
-    assert merged.tolist() == ["videos_ok", "nok", "nok"]
+    merged = LabelProcessingConfig(merge_map={"videos_nok_eletric": "nok",
+                                              "videos_nok_apperance": "nok"}).merged(
+        [*RAW_LABELS.tolist(), None])
+    assert merged == ["videos_ok", "nok", "nok", None]
 
 
 def test_leaderboard_has_every_featurizer_and_clusterer_and_ranks_the_good_one_first(labelled):
     features, raw = labelled
-    config = ClusteringPipelineConfig.from_dict({"label_processing": {"merge_map": {
-        "videos_nok_eletric": "nok", "videos_nok_apperance": "nok", "videos_ok": "ok"}}})
-    result = evaluate_on_labels(features, raw, config)
+    result = evaluate_on_labels(features, MERGE.merged(raw.tolist()))
     board = result.leaderboard
     assert set(board["method"]) == {f"{f}/{c}" for f in ("good", "noise")
                                     for c in ("kmeans_k2", "bayes_gmm_k2", "hdbscan")}
@@ -48,7 +53,7 @@ def test_leaderboard_has_every_featurizer_and_clusterer_and_ranks_the_good_one_f
 
 def test_k_range_adds_one_row_per_k(labelled):
     features, raw = labelled
-    config = ClusteringPipelineConfig(kmin=2, kmax=3)
+    config = LeaderboardConfig(kmin=2, kmax=3)
     board = evaluate_on_labels({"good": features["good"]}, raw, config).leaderboard
     assert set(board["clusterer"]) == {"kmeans_k2", "kmeans_k3", "bayes_gmm_k2",
                                        "bayes_gmm_k3", "hdbscan"}

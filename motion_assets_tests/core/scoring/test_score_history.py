@@ -13,11 +13,11 @@ import pytest
 from motion_assets.core.clustering.config import KMeansConfig
 from motion_assets.core.clustering.pipeline import make_clusterer
 from motion_assets.core.features.featurizers import BagOfCodesTfidf
+from motion_assets.core.files.verified_pickle import sha256_hex
 from motion_assets.core.scoring.bundle import (
     NOISE_IS_UNKNOWN,
     Thresholds,
     bundle_from_bytes,
-    bundle_hash,
     bundle_to_bytes,
     make_scoring_bundle,
     override_thresholds,
@@ -49,7 +49,7 @@ def bundle(table):
     pipeline = make_clusterer("kmeans", KMeansConfig(n_clusters=3)).fit(featurizer.transform(table))
     data = bundle_to_bytes(make_scoring_bundle(featurizer, pipeline, variant="v",
                                                codebook_size=2048, training_rows=len(table)))
-    return bundle_from_bytes(data, bundle_hash(data))
+    return bundle_from_bytes(data, sha256_hex(data))
 
 
 def append(folder, bundle, table, run_id):

@@ -14,10 +14,10 @@ from motion_assets.core.clustering.config import KMeansConfig
 from motion_assets.core.clustering.pipeline import make_clusterer
 from motion_assets.core.encoder.config import SequenceEmbedConfig
 from motion_assets.core.encoder.featurizer import EncoderFeaturizer
-from motion_assets.core.features.featurizers import BagOfCodesTfidf, table_levels
+from motion_assets.core.features.featurizers import BagOfCodesTfidf
+from motion_assets.core.files.verified_pickle import sha256_hex
 from motion_assets.core.scoring.bundle import (
     bundle_from_bytes,
-    bundle_hash,
     bundle_to_bytes,
     make_scoring_bundle,
 )
@@ -25,6 +25,7 @@ from motion_assets.core.scoring.calibration import calibrate_threshold, calibrat
 from motion_assets.core.scoring.monitoring import cluster_share_drift, unknown_share_recent
 from motion_assets.core.scoring.output import read_scores_jsonl, score_rows, write_scores_jsonl
 from motion_assets.core.scoring.score import SCORE_COLUMNS, score_codes, score_sequences
+from motion_assets.core.sequences.facts import table_levels
 from motion_assets.core.sequences.reader import SequenceRejected
 from motion_assets.core.sequences.table import unique_sequences
 
@@ -101,7 +102,7 @@ def test_one_sequence_scores_like_it_does_in_a_batch(data, bundles, kind):
 
 def test_a_tampered_bundle_is_refused_before_anything_is_unpickled(bundles, monkeypatch):
     data = bundle_to_bytes(bundles["hdbscan"])
-    recorded = bundle_hash(data)
+    recorded = sha256_hex(data)
     tampered = bytearray(data)
     tampered[len(tampered) // 2] ^= 0x01
 
@@ -114,18 +115,18 @@ def test_a_tampered_bundle_is_refused_before_anything_is_unpickled(bundles, monk
     with pytest.raises(ValueError, match="refused") as refusal:
         bundle_from_bytes(bytes(tampered), recorded)
     assert recorded in str(refusal.value)
-    assert bundle_hash(bytes(tampered)) in str(refusal.value)
+    assert sha256_hex(bytes(tampered)) in str(refusal.value)
 
 
 @pytest.mark.parametrize("kind", ["hdbscan", "bayes_gmm"])
 def test_a_bundle_round_trip_gives_identical_scores(data, bundles, kind):
     bundle = bundles[kind]
     raw = bundle_to_bytes(bundle)
-    loaded = bundle_from_bytes(raw, bundle_hash(raw))
+    loaded = bundle_from_bytes(raw, sha256_hex(raw))
     rows = data["held_known"]
-    before = score_sequences(bundle, rows, bundle_hash=bundle_hash(raw))
+    before = score_sequences(bundle, rows, bundle_hash=sha256_hex(raw))
     after = score_sequences(loaded, rows)
-    assert (after["bundle_hash"] == bundle_hash(raw)).all()
+    assert (after["bundle_hash"] == sha256_hex(raw)).all()
     assert before.equals(after)
     assert loaded.thresholds == bundle.thresholds
     assert loaded.provenance["training_rows"] == len(data["training"])
@@ -218,7 +219,7 @@ def test_a_baseline_featurizer_bundle_round_trips(data):
     bundle = make_scoring_bundle(featurizer, pipeline, variant="v", codebook_size=2048,
                                  training_rows=len(training))
     raw = bundle_to_bytes(bundle)
-    loaded = bundle_from_bytes(raw, bundle_hash(raw))
+    loaded = bundle_from_bytes(raw, sha256_hex(raw))
     scores = score_sequences(loaded, training)
     np.testing.assert_array_equal(scores["cluster"], pipeline.labels_)
     assert set(loaded.provenance["part_sha256"]) == {"featurizer.pkl", "pipeline.pkl"}

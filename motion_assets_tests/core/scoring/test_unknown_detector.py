@@ -9,17 +9,18 @@ from motion_assets.core.clustering.config import KMeansConfig
 from motion_assets.core.clustering.pipeline import make_clusterer
 from motion_assets.core.encoder.config import SequenceEmbedConfig
 from motion_assets.core.encoder.featurizer import EncoderFeaturizer
-from motion_assets.core.features.featurizers import DigitStatistics, table_levels
+from motion_assets.core.features.featurizers import DigitStatistics
 from motion_assets.core.features.views import MultiView
+from motion_assets.core.files.verified_pickle import sha256_hex
 from motion_assets.core.scoring.bundle import (
     bundle_from_bytes,
-    bundle_hash,
     bundle_to_bytes,
     make_scoring_bundle,
 )
 from motion_assets.core.scoring.calibration import calibrated_bundle
 from motion_assets.core.scoring.score import score_sequences
 from motion_assets.core.scoring.unknown_detector import UnknownDetector
+from motion_assets.core.sequences.facts import table_levels
 from motion_assets.core.sequences.overlap import featurizer_sequences
 from motion_assets.core.sequences.table import unique_sequences
 from motion_assets.core.synthetic import synthetic_sequence_table
@@ -82,7 +83,7 @@ def test_a_calibrated_detector_bundle_flags_the_target_share_of_training(data):
 def test_a_bundle_with_an_encoder_inside_a_multi_view_round_trips(data):
     bundle = multi_view_bundle(data, data["detector"].with_voices(("novelty", "surprisal")))
     raw = bundle_to_bytes(bundle)
-    loaded = bundle_from_bytes(raw, bundle_hash(raw))
+    loaded = bundle_from_bytes(raw, sha256_hex(raw))
     assert set(loaded.provenance["part_sha256"]) == {"encoder.pt", "featurizer.pkl",
                                                      "pipeline.pkl", "unknown_detector.pkl"}
     assert loaded.featurizer.views[0].model_ is loaded.encoder  # one encoder, not a pickled copy

@@ -40,7 +40,11 @@ def rows(result):
 
 
 def reasons(result):
-    return {(r["relative_path"], r["line"]): r["reason"] for r in result.rejected.to_pylist()}
+    return {(r["relative_path"], r["line"]): r["detail"] for r in result.rejected.to_pylist()}
+
+
+def kinds(result):
+    return {(r["relative_path"], r["line"]): r["kind"] for r in result.rejected.to_pylist()}
 
 
 def test_sidecar_keeps_window_structure_and_takes_d_from_data(tmp_path):
@@ -97,13 +101,14 @@ def test_code_field_precedence_is_windows_then_nested_then_flat(tmp_path):
 
 def test_jsonl_rows_are_sequences_with_line_ids(tmp_path):
     lines = [json.dumps({"label": "lift", "codes": [[1, 2], [3, 4]]}), "",
-             json.dumps({"label": "bend", "codes": [5, 6, 7]}), "{broken"]
+             json.dumps({"label": "bend", "codes": [5, 6, 7, 8]}), "{broken"]
     write(tmp_path, "codes.jsonl", "\n".join(lines))
     result = read(tmp_path)
     found = rows(result)
     assert found["codes#1"]["window_count"] == 2 and found["codes#1"]["label"] == "lift"
-    assert found["codes#3"]["codes"] == [5, 6, 7]
+    assert found["codes#3"]["codes"] == [5, 6, 7, 8]
     assert found["codes#3"]["source_schema"] == "jsonl_rows"
+    assert kinds(result)[("codes.jsonl", 4)] == "invalid_json"
     assert reasons(result)[("codes.jsonl", 4)].startswith("not valid JSON")
 
 
@@ -124,30 +129,34 @@ def test_non_sequence_files_in_the_tree_are_ignored_not_read(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "content, reason",
+    "content, kind, detail",
     [
-        ("this is not json", "not valid JSON"),
-        ('{"codes_windows": [[1, 2], [3', "truncated JSON"),
-        ("", "empty file"),
-        ({"window": {"T": 15}}, "no codes field"),
-        ({"codes_windows": []}, "empty codes"),
-        ({"codes_windows": [[]]}, "empty codes"),
-        ({"codes_windows": None}, "codes field 'codes_windows' is null"),
-        ({"codes_windows": [[1, 2], [3, 2048]]}, "code 2048 outside [0, 2048) at window 1, position 1"),
-        ({"codes_windows": [[1, -1]]}, "code -1 outside [0, 2048)"),
-        ({"codes_windows": [[1, 2.5]]}, "non-integer code 2.5 (float) at window 0, position 1"),
-        ({"codes_windows": [[1, "7"]]}, "non-integer code '7' (str)"),
-        ({"codes_windows": [[True, 1]]}, "non-integer code True (bool)"),
-        ({"codes_windows": [[1, 2], [3]]}, "ragged windows: window 1 has 1 codes, window 0 has 2"),
-        ({"codes_windows": [1, 2]}, "must be a list of lists"),
-        ([1, 2, 3], "top-level JSON is a list"),
+        ("this is not json", "invalid_json", "not valid JSON"),
+        ('{"codes_windows": [[1, 2], [3', "invalid_json", "truncated JSON"),
+        ("", "empty_file", "empty file"),
+        ({"window": {"T": 15}}, "no_codes", "no codes field"),
+        ({"codes_windows": []}, "empty_codes", "empty codes"),
+        ({"codes_windows": [[]]}, "empty_codes", "empty codes"),
+        ({"codes_windows": None}, "wrong_type", "codes field 'codes_windows' is null"),
+        ({"codes_windows": [[1, 2], [3, 2048]]}, "id_out_of_range",
+         "code 2048 outside [0, 2048) at window 1, position 1"),
+        ({"codes_windows": [[1, -1]]}, "id_out_of_range", "code -1 outside [0, 2048)"),
+        ({"codes_windows": [[1, 2.5]]}, "non_integer_id",
+         "non-integer code 2.5 (float) at window 0, position 1"),
+        ({"codes_windows": [[1, "7"]]}, "non_integer_id", "non-integer code '7' (str)"),
+        ({"codes_windows": [[True, 1]]}, "non_integer_id", "non-integer code True (bool)"),
+        ({"codes_windows": [[1, 2], [3]]}, "ragged_windows",
+         "ragged windows: window 1 has 1 codes, window 0 has 2"),
+        ({"codes_windows": [1, 2]}, "wrong_type", "must be a list of lists"),
+        ([1, 2, 3], "wrong_type", "top-level JSON is a list"),
     ],
 )
-def test_each_bad_file_is_rejected_with_its_reason(tmp_path, content, reason):
+def test_each_bad_file_is_rejected_with_its_kind_and_detail(tmp_path, content, kind, detail):
     write(tmp_path, "D01_1/code_indices/bad.codes.json", content)
     result = read(tmp_path)
     assert result.sequences.num_rows == 0
-    assert reason in reasons(result)[("D01_1/code_indices/bad.codes.json", None)]
+    assert kinds(result)[("D01_1/code_indices/bad.codes.json", None)] == kind
+    assert detail in reasons(result)[("D01_1/code_indices/bad.codes.json", None)]
 
 
 def test_labelled_layout_takes_the_label_from_the_declared_depth(tmp_path):
@@ -182,7 +191,7 @@ def test_sequence_ids_are_stable_across_reads(tmp_path):
 
 
 def test_parallel_read_equals_serial_read(tmp_path, monkeypatch):
-    import motion_assets.core.sequences.ingest as ingest
+    from motion_assets.core.sequences import ingest
 
     for n in range(30):
         write(tmp_path, f"D0{n % 6}/code_indices/s{n}.codes.json", sidecar([[n, 1], [2, n]]))

@@ -1,0 +1,163 @@
+"""The whole graph, ingest to online scores, at production sizes: wall time and peak memory per stage.
+
+For each size it writes a synthetic tokenizer tree (``--variants`` variants of N segments, 50
+per video, 300 labelled, 200 incoming), then materializes every asset of ``variant_pipeline``
+and then ``online_scores`` (all incoming files), one variant after the other, on an embedded
+instance of its own. Each stage (a step: ``code_sequences`` writes ``rejected_files`` too) runs in
+a fresh process, so its peak RSS is its own; "rss_after_imports" is what a process holds before
+the step starts (Python, dagster, torch, sklearn), the step's own cost is the difference.
+
+Usage: python benchmarks/scale_benchmark.py --sizes 10000 50000 [--variants 1] [--out DIR]
+       [--configs configs] [--threads 2]
+Prints one line per stage and a total per variant; no assertions. The growth column compares a
+stage's seconds with the previous size's: N log N predicts about 5.7x from 10k to 50k and
+4.5x from 50k to 200k.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+VARIANT_NAMES = ("epochs5_complete500_d01_m10_cb2048_stride4",
+                 "epochs5_complete500_d02_m10_cb2048_stride4",
+                 "epochs5_complete500_d03_m10_cb2048_stride4")
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS")
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def write_tree(out: str, size: int, variants: int):
+    """The synthetic tree; one already written (same seed, same spec) is reused."""
+    from motion_assets.core.synthetic import SyntheticSpec, VariantSpec, write_tokenizer_output
+    from motion_assets.core.synthetic.tree import GeneratedTree
+
+    root = os.path.join(out, "data")
+    names = VARIANT_NAMES[:variants]
+    if os.path.exists(os.path.join(root, "ground_truth", "merge_map.json")):
+        return GeneratedTree(*(Path(root) / part for part in ("", "inference", "labelled", "incoming",
+                                                             "ground_truth")), names)
+    specs = tuple(VariantSpec(name, camera=number, n_videos=size // 50, segments_per_video=50,
+                              labelled=300, incoming_videos=4, incoming_segments_per_video=50)
+                  for number, name in enumerate(names, start=1))
+    spec = dataclasses.replace(SyntheticSpec.demo(seed=0), variants=specs)
+    return write_tokenizer_output(root, spec)
+
+
+def stages() -> list[list[str]]:
+    """The steps of variant_pipeline in dependency order, then online_scores."""
+    from motion_assets.definitions import defs
+    from motion_assets.defs.jobs import variant_pipeline
+
+    graph = defs.resolve_asset_graph()
+    keys = variant_pipeline.selection.resolve(graph)
+    steps, seen = [], set()
+    for key in graph.toposorted_asset_keys:
+        if key in keys and key not in seen:
+            together = sorted(graph.get(key).execution_set_asset_keys & keys)
+            seen.update(together)
+            steps.append([k.to_user_string() for k in together])
+    return steps + [["online_scores"]]
+
+
+def run_stage(args) -> None:
+    """In a fresh process: materialize one step for one variant, print its figures as JSON."""
+    from dagster import DagsterInstance, materialize
+
+    from motion_assets.core.sequences.incoming_files import list_incoming
+    from motion_assets.definitions import ASSETS
+    from motion_assets.defs.config_files import run_config_from_folder
+    from motion_assets.defs.resources import build_resources
+
+    baseline_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    assets = args.run_stage.split(",")
+    run_config = run_config_from_folder(args.configs, set(assets), json.loads(args.merge_map))
+    if assets == ["online_scores"]:
+        files = sorted(path for _, path in list_incoming(
+            os.path.join(args.incoming_root, args.variant)).files)
+        run_config = {"ops": {"online_scores": {"config": {"files": files}}}}
+    resources = build_resources(inference_root=args.inference_root, labelled_root=args.labelled_root,
+                                incoming_root=args.incoming_root, storage=args.storage)
+    with DagsterInstance.from_config(args.home) as instance:
+        instance.add_dynamic_partitions("dataset_variant", [args.variant])
+        started = time.perf_counter()
+        result = materialize(ASSETS, instance=instance, partition_key=args.variant,
+                             resources=resources, selection=assets, run_config=run_config,
+                             raise_on_error=False)
+        seconds = time.perf_counter() - started
+    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(json.dumps({"success": result.success, "seconds": seconds,
+                      "rss_after_imports_mb": baseline_kb / 1024, "peak_rss_mb": peak_kb / 1024}))
+
+
+def measure(size: int, variants: int, out: str, configs: str, threads: int, previous: dict) -> dict:
+    folder = os.path.join(out, f"n{size}_v{variants}")
+    started = time.perf_counter()
+    tree = write_tree(folder, size, variants)
+    print(f"\n# N={size} per variant, {variants} variant(s): tree ready in "
+          f"{time.perf_counter() - started:.0f} s", flush=True)
+    home = os.path.join(folder, "dagster_home")
+    os.makedirs(home, exist_ok=True)
+    env = {**os.environ, **{name: str(threads) for name in THREAD_VARIABLES},
+           "PYTHONPATH": os.pathsep.join(filter(None, [REPO, os.environ.get("PYTHONPATH")]))}
+    figures = {}
+    for variant in tree.variants:
+        total = 0.0
+        for stage in stages():
+            name = ",".join(stage)
+            command = [sys.executable, __file__, "--run-stage", name, "--variant", variant,
+                       "--home", home, "--storage", os.path.join(folder, "storage"),
+                       "--inference-root", str(tree.inference_root),
+                       "--labelled-root", str(tree.labelled_root),
+                       "--incoming-root", str(tree.incoming_root), "--configs", configs,
+                       "--merge-map", json.dumps(tree.merge_map())]
+            done = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
+            try:
+                result = json.loads(done.stdout.strip().splitlines()[-1])
+            except (IndexError, ValueError):
+                print(f"{name}: the stage process failed:\n{done.stderr[-2000:]}", flush=True)
+                return figures
+            total += result["seconds"]
+            figures[(variant, name)] = result["seconds"]
+            before = previous.get((variant, name))
+            growth = "" if before is None else f"  x{result['seconds'] / before:.1f}"
+            print(f"{variant[:40]:<40} {name:<40} {result['seconds']:8.1f} s "
+                  f"peak {result['peak_rss_mb']:7.0f} MB (imports {result['rss_after_imports_mb']:5.0f})"
+                  f"{growth}{'' if result['success'] else '  FAILED'}", flush=True)
+            if not result["success"]:
+                print(done.stderr[-3000:])
+                return figures
+        print(f"{variant[:40]:<40} {'TOTAL':<40} {total:8.1f} s", flush=True)
+    return figures
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 50_000])
+    parser.add_argument("--variants", type=int, default=1, choices=(1, 2, 3))
+    parser.add_argument("--out", default=os.path.join(REPO, "benchmarks", "out", "scale"))
+    parser.add_argument("--configs", default=os.path.join(REPO, "configs"))
+    parser.add_argument("--threads", type=int, default=2)
+    for flag in ("--run-stage", "--variant", "--home", "--storage", "--inference-root",
+                 "--labelled-root", "--incoming-root", "--merge-map"):
+        parser.add_argument(flag, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.run_stage:
+        run_stage(args)
+        return
+    print(f"load average at start: {os.getloadavg()}, cores: {os.cpu_count()}")
+    previous: dict = {}
+    for size in args.sizes:
+        previous = {(v, s): t for (v, s), t in measure(
+            size, args.variants, args.out, args.configs, args.threads, previous).items()}
+    print(f"load average at end: {os.getloadavg()}")
+
+
+if __name__ == "__main__":
+    main()

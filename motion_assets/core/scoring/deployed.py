@@ -1,0 +1,108 @@
+"""A variant's deployed bundle: the featurizer x clusterer the evidence picks, the encoder's
+unknown detector, thresholds configured or calibrated on training, its vocabulary curated from
+the taxonomy, and checked against the fit it came from. What the scoring_bundle asset calls."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import pandas as pd
+
+from motion_assets.core.clustering.pipeline import ClusterPipeline
+from motion_assets.core.curation.taxonomy import Taxonomy
+from motion_assets.core.encoder.model import SequenceEncoder
+from motion_assets.core.encoder.surprisal import supports_surprisal
+from motion_assets.core.scoring.bundle import ScoringBundle, Thresholds, make_scoring_bundle
+from motion_assets.core.scoring.calibration import calibrated_bundle
+from motion_assets.core.scoring.config import AUTO, DEPLOYABLE_CLUSTERERS, ScoringBundleConfig
+from motion_assets.core.scoring.curation import curated_bundle
+from motion_assets.core.scoring.deployment_candidates import deployable, deployment_candidates
+from motion_assets.core.scoring.model_selection import Selection, select_deployed_model
+from motion_assets.core.scoring.score import score_sequences
+from motion_assets.core.scoring.unknown_detector import UnknownDetector
+from motion_assets.core.sequences.facts import table_facts
+from motion_assets.core.sequences.overlap import featurizer_sequences
+from motion_assets.core.sequences.table import unique_sequences
+
+
+def bundle_for_table(featurizer, pipeline: ClusterPipeline, table: pd.DataFrame,
+                     variant: str, **parts) -> ScoringBundle:
+    """A bundle of fitted parts with the codebook facts of the table they were fitted on
+    (``parts``: further :func:`make_scoring_bundle` arguments)."""
+    facts = table_facts(table)
+    return make_scoring_bundle(
+        featurizer, pipeline, variant=variant, codebook_size=facts.codebook_size,
+        codebook_levels=facts.codebook_levels, codes_per_window=facts.codes_per_window,
+        training_rows=facts.training_rows, **parts,
+    )
+
+
+@dataclass
+class Deployment:
+    """The bundle, the evidence that chose its model, the training sequences scored through it
+    before curation (one pass serves the calibration and the parity check), and the cluster
+    names its vocabulary was built from."""
+
+    bundle: ScoringBundle
+    selection: Selection
+    training_scores: pd.DataFrame
+    names: pd.DataFrame
+
+    @property
+    def batch_agreement(self) -> float:
+        """Share of non-noise training sequences the online path puts where the fit did."""
+        fitted = self.selection.pipeline.labels_
+        clustered = fitted >= 0
+        online = self.training_scores["cluster"].to_numpy()
+        return float((online[clustered] == fitted[clustered]).mean()) if clustered.any() else 1.0
+
+
+def select_model(training: pd.DataFrame, encoder: SequenceEncoder,
+                 fitted: Mapping[str, ClusterPipeline], labelled: pd.DataFrame | None,
+                 config: ScoringBundleConfig) -> Selection:
+    """The candidates ``config`` allows (``auto`` or a name for featurizer and clusterer),
+    fitted on ``training`` and judged (core/scoring/model_selection.py). ``fitted``: the
+    variant's fitted models, whose settings the candidates keep. Raises ``ValueError`` for a
+    featurizer name that is not a candidate."""
+    clusterers = DEPLOYABLE_CLUSTERERS if config.clusterer == AUTO else (config.clusterer,)
+    candidates = deployment_candidates(training, encoder, fitted, labelled, clusterers=clusterers)
+    if config.featurizer != AUTO:
+        names = sorted({c.featurizer for c in candidates})
+        candidates = [c for c in candidates if c.featurizer == config.featurizer]
+        if not candidates:
+            raise ValueError(f"featurizer must be {AUTO!r} or one of {names}, "
+                             f"got {config.featurizer!r}")
+    selection = select_deployed_model(candidates, training, labelled)
+    selection.featurizer = deployable(selection.featurizer)
+    return selection
+
+
+def deployed_bundle(encoder: SequenceEncoder, fitted: Mapping[str, ClusterPipeline],
+                    table: pd.DataFrame, config: ScoringBundleConfig, variant: str, *,
+                    taxonomy: Taxonomy, labelled: pd.DataFrame,
+                    candidates: pd.DataFrame | None = None) -> Deployment:
+    """Choose (:func:`select_model`), fit the unknown detector, calibrate or configure the
+    thresholds, curate (:func:`~motion_assets.core.scoring.curation.curated_bundle`; raises
+    :class:`~motion_assets.core.curation.taxonomy.TaxonomyError` or ``ValueError``).
+    ``labelled``: the labelled subset (rows without a label are not used to choose)."""
+    training = unique_sequences(table)
+    with_labels = labelled[labelled["label"].notna()] if len(labelled) else None
+    selection = select_model(training, encoder, fitted, with_labels, config)
+    voices = tuple(v for v in config.unknown_voices
+                   if v != "surprisal" or supports_surprisal(encoder)) or ("novelty",)
+    detector = UnknownDetector(voices).fit(encoder, featurizer_sequences(training))
+    bundle = bundle_for_table(selection.featurizer, selection.pipeline, table, variant,
+                              encoder=encoder, unknown_detector=detector,
+                              selection=selection.record())
+    if config.threshold is not None:
+        bundle.thresholds = Thresholds(config.threshold, "configured", config.threshold,
+                                       noise_is_unknown=config.noise_is_unknown)
+    scores = score_sequences(bundle, training)
+    if config.threshold is None:
+        bundle = calibrated_bundle(bundle, training, config.target_unknown_share,
+                                   noise_is_unknown=config.noise_is_unknown,
+                                   training_scores=scores)
+    bundle, names = curated_bundle(bundle, taxonomy, labelled=labelled, training=training,
+                                   candidates=candidates)
+    return Deployment(bundle, selection, scores, names)

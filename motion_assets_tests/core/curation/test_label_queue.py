@@ -1,0 +1,39 @@
+import numpy as np
+import pandas as pd
+
+from motion_assets.core.curation.label_queue import clips_to_label
+
+
+def _scores(n=200, seed=0):
+    rng = np.random.default_rng(seed)
+    cluster = rng.integers(0, 5, n)
+    unknown = rng.random(n) < 0.15
+    return pd.DataFrame({
+        "sequence_id": [f"s{i}" for i in range(n)], "path": [f"p/{i}.codes.json" for i in range(n)],
+        "content_hash": [f"h{i}" for i in range(n)], "cluster": cluster, "action_cluster": cluster,
+        "action": [f"a{c}" for c in cluster], "unknown": unknown, "probability": rng.random(n),
+        "video_segment_path": None,
+    })
+
+
+def test_the_queue_is_capped_and_every_clip_has_a_reason():
+    queue = clips_to_label(_scores(), labelled_hashes=[], cap=30)
+    assert len(queue) == 30 and queue["rank"].tolist() == list(range(1, 31))
+    assert set(queue["reason"]) == {"representative", "boundary", "unknown"}
+    assert queue["detail"].str.len().min() > 10 and queue["path"].is_unique
+
+
+def test_each_cluster_gets_its_typical_clips_first():
+    scores = _scores()
+    queue = clips_to_label(scores, labelled_hashes=[], per_cluster=2)
+    representatives = queue[queue["reason"] == "representative"]
+    assert representatives["rank"].max() == len(representatives) == 10
+    best = scores[~scores["unknown"]].sort_values("probability").groupby("cluster").tail(1)
+    assert set(best["path"]) <= set(representatives["path"])
+
+
+def test_clips_already_labelled_are_never_suggested():
+    scores = _scores()
+    labelled = scores["content_hash"].iloc[::2].tolist()
+    queue = clips_to_label(scores, labelled_hashes=labelled, cap=100)
+    assert not queue["path"].isin(scores["path"].iloc[::2]).any()
