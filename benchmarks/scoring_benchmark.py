@@ -30,7 +30,11 @@ Quality (``--quality``): per clusterer (HDBSCAN, Bayesian GMM) the parity of
 score_sequences with the fit labels, the share of unknown-action and held-out known
 sequences flagged unknown, and the AUROC of every unknown_score definition.
 
-Usage: python benchmarks/scoring_benchmark.py [--quality] [--sequences 2000] [--epochs 2]
+HDBSCAN growth (``--hdbscan-growth``): CPU ms of one point's prediction on 1k/5k/20k
+training points, hdbscan's three prediction functions against the one pass.
+
+Usage: python benchmarks/scoring_benchmark.py [--quality | --hdbscan-growth] [--sequences 2000]
+       [--epochs 2]
 Prints figures; no assertions. Prints the load average: the machine may be shared.
 """
 
@@ -297,9 +301,42 @@ def _timed(calls: dict, inputs) -> dict[str, tuple[float, float, float]]:
                    float(np.percentile(cpu[name], 50))) for name in calls}
 
 
+def hdbscan_growth(args) -> None:
+    """CPU ms of one point's HDBSCAN prediction as the training set grows: hdbscan's three
+    prediction functions against the one pass (core/clustering/hdbscan_prediction.py)."""
+    import warnings
+
+    import hdbscan
+    from hdbscan.prediction import approximate_predict_scores
+    from sklearn.datasets import make_blobs
+
+    from motion_assets.core.clustering.hdbscan_prediction import prediction_for
+
+    for n in (1000, 5000, 20000):
+        points, _ = make_blobs(n, centers=6, n_features=16, random_state=args.seed)
+        model = hdbscan.HDBSCAN(min_cluster_size=60, min_samples=1, prediction_data=True).fit(points)
+        query = points[:1] + 0.01
+
+        def library(_, model=model, query=query):
+            hdbscan.approximate_predict(model, query)
+            approximate_predict_scores(model, query)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                hdbscan.membership_vector(model, query)
+
+        def one_pass(_, model=model, query=query):
+            prediction_for(model).predict(query)  # built on the first call, cached after
+
+        timed = _timed({"library": library, "one pass": one_pass}, range(args.calls))
+        print(f"{n:6,} training points: hdbscan's three calls {timed['library'][2]:.2f} ms, "
+              f"one pass {timed['one pass'][2]:.2f} ms (CPU p50)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quality", action="store_true", help="AUROC and parity, not speed")
+    parser.add_argument("--hdbscan-growth", action="store_true",
+                        help="HDBSCAN prediction cost against the training size, not speed")
     parser.add_argument("--sequences", type=int, default=2000)
     parser.add_argument("--epochs", type=int, default=2)
     parser.add_argument("--d-model", type=int, default=128)
@@ -315,7 +352,7 @@ def main() -> None:
         args.target_share = None
     for name in THREAD_VARIABLES:
         os.environ.setdefault(name, str(args.threads))
-    (quality if args.quality else speed)(args)
+    (quality if args.quality else hdbscan_growth if args.hdbscan_growth else speed)(args)
 
 
 if __name__ == "__main__":

@@ -205,6 +205,10 @@ def _one_row_table(record: dict, sequence_id: str) -> pd.DataFrame:
 
 def _plain(value):
     """numpy integers -> int (the reader accepts only true ints); lists recursively."""
+    if type(value) is int:  # the common case first: a code of a Python list
+        return value
+    if isinstance(value, np.ndarray) and value.dtype.kind in "iu":
+        return value.tolist()  # nested lists of ints, converted in C
     if isinstance(value, np.integer):
         return int(value)
     if isinstance(value, list | tuple | np.ndarray):
