@@ -101,3 +101,11 @@ def test_score_codes_of_a_baseline_featurizer_goes_through_its_table(training):
     for codes in sequences(training):
         pd.testing.assert_frame_equal(score_codes(bundle, codes),
                                       score_sequences(bundle, codes_table(bundle, codes)))
+
+
+def test_score_codes_takes_numpy_codes_like_python_ints(bundles, training):
+    bundle, codes = bundles["bayes_gmm"], sequences(training)[0]
+    expected = score_codes(bundle, codes)
+    for given in (np.asarray(codes, dtype=np.int32), np.asarray(codes).reshape(-1, 14),
+                  [np.int64(code) for code in codes]):
+        pd.testing.assert_frame_equal(score_codes(bundle, given), expected)
