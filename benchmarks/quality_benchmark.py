@@ -122,13 +122,13 @@ def encoder_for(data: dict, seed: int, args, workdir: Path):
 def measure(data: dict, encoder) -> dict:
     from sklearn.metrics import adjusted_rand_score, roc_auc_score
 
-    from motion_assets.core.sequences.facts import table_levels
     from motion_assets.core.scoring.bundle import make_scoring_bundle
     from motion_assets.core.scoring.calibration import calibrated_bundle
     from motion_assets.core.scoring.deployment_candidates import deployable, deployment_candidates
     from motion_assets.core.scoring.model_selection import select_deployed_model
     from motion_assets.core.scoring.score import score_sequences
     from motion_assets.core.scoring.unknown_detector import UnknownDetector
+    from motion_assets.core.sequences.facts import table_levels
     from motion_assets.core.sequences.overlap import featurizer_sequences
 
     training, labelled, incoming = data["training"], data["labelled"], data["incoming"]

@@ -5,10 +5,18 @@ windows of 14 codes (168-196 codes, most 182), as the tokenizer writes them. The
 action is left out of training; known sequences of held-out videos are the "known" comparison.
 
 Speed (default), in one run, with one torch thread (the policy, core/encoder/threads.py):
-  loaded    the bundle loaded once; ``score_codes`` per call: p50/p99 wall and CPU-time p50
-            of one sequence of 182 codes (and 16, 48, 400: cut from or tiled over a real
-            sequence; the model cuts past its max_len as in training), ``score_sequences``
-            of a one-row table, sequences/s for batches of 1,000
+  loaded    the bundle loaded once; per call p50/p99 wall and CPU-time p50 of one sequence of
+            16, 48, 182 and 400 codes (held-out real sequences, cut or tiled; the model cuts
+            past its max_len as in training), three ways, alternating call by call:
+              score_one        the plain-dict single-sequence path
+              score_codes      the same scores as a one-row frame
+              before           ``score_sequences`` of the reader's one-row table (the
+                               single-sequence path before #15's lean path)
+            then sequences/s for batches of 1,000 (wall, and per CPU second)
+  steps of one 182-code call, same bundle, same run:
+    cluster step         the library calls scoring made before (GMM: predict_proba twice
+                         and score_samples; HDBSCAN: three prediction functions) against
+                         ``assign_with_membership`` (one pass)
   old-tool-like baselines, same bundle, same run:
     reload per call      every call reads the bundle file again (verify hash, unpickle,
                          rebuild the encoder), then scores one sequence, as the old script did
@@ -22,7 +30,11 @@ Quality (``--quality``): per clusterer (HDBSCAN, Bayesian GMM) the parity of
 score_sequences with the fit labels, the share of unknown-action and held-out known
 sequences flagged unknown, and the AUROC of every unknown_score definition.
 
-Usage: python benchmarks/scoring_benchmark.py [--quality] [--sequences 2000] [--epochs 2]
+HDBSCAN growth (``--hdbscan-growth``): CPU ms of one point's prediction on 1k/5k/20k
+training points, hdbscan's three prediction functions against the one pass.
+
+Usage: python benchmarks/scoring_benchmark.py [--quality | --hdbscan-growth] [--sequences 2000]
+       [--epochs 2]
 Prints figures; no assertions. Prints the load average: the machine may be shared.
 """
 
@@ -165,7 +177,12 @@ def _resized(codes, length: int) -> list[int]:
 def _speed_one(kind, built, path, singles, new, batch, reload_calls: int) -> None:
     from motion_assets.core.files.verified_pickle import sha256_hex
     from motion_assets.core.scoring.bundle import bundle_from_bytes, bundle_to_bytes
-    from motion_assets.core.scoring.score import score_codes, score_sequences
+    from motion_assets.core.scoring.score import (
+        codes_table,
+        score_codes,
+        score_one,
+        score_sequences,
+    )
 
     data = bundle_to_bytes(built)
     digest = sha256_hex(data)
@@ -175,29 +192,38 @@ def _speed_one(kind, built, path, singles, new, batch, reload_calls: int) -> Non
     d = bundle.codes_per_window
     rows = {}
     for length, codes in singles.items():
-        score_codes(bundle, codes[0], codes_per_window=length if length % d else d)  # warm-up
-        rows[f"loaded, score_codes, {length} codes"] = _timed(
-            lambda c, n=length: score_codes(bundle, c, codes_per_window=n if n % d else d), codes)
-    row = new[new["length"] == 182].iloc[:1]
-    rows["loaded, one-row table, 182"] = _timed(lambda _: score_sequences(bundle, row),
-                                                 singles[182])
+        n = length if length % d else d  # one window unless the length splits into windows of d
+        rows.update(_timed({  # alternating call by call: the same load for all three
+            f"score_one, {length} codes": lambda c, n=n: score_one(bundle, c, n),
+            f"score_codes (frame), {length} codes": lambda c, n=n: score_codes(bundle, c, n),
+            f"before: one-row table, {length} codes":
+                lambda c, n=n: score_sequences(bundle, codes_table(bundle, c, n)),
+        }, codes))
 
     def reload(codes):
         with open(path, "rb") as handle:
             fresh = bundle_from_bytes(handle.read(), digest)
-        return score_codes(fresh, codes)
+        return score_one(fresh, codes)
 
-    rows["reload per call (old)"] = _timed(reload, singles[182][:reload_calls])
+    rows.update(_timed({"old-tool-like: reload per call, 182": reload}, singles[182][:reload_calls]))
     rows.update(_encoder_steps(bundle.featurizer.model_, singles[182]))
-    started, repeats = time.perf_counter(), 3
+    rows.update(_cluster_steps(bundle, singles[182]))
+    started, started_cpu, repeats = time.perf_counter(), time.process_time(), 3
     for _ in range(repeats):
         score_sequences(bundle, batch)
-    per_s = repeats * len(batch) / (time.perf_counter() - started)
-    print(f"\n[{kind}] bundle {len(data) / 1e6:.2f} MB, model max_len "
-          f"{bundle.featurizer.model_.config.sequence.max_len}")
-    for name, (p50, p99, cpu) in rows.items():
-        print(f"  {name:34s} p50 {p50:6.2f} ms  p99 {p99:6.2f} ms  cpu p50 {cpu:6.2f} ms")
-    print(f"  batches of 1,000 (mean {batch['length'].mean():.0f} codes) {per_s:,.0f} sequences/s")
+    wall, cpu = time.perf_counter() - started, time.process_time() - started_cpu
+    print(f"\n[{kind}] bundle {len(data) / 1e6:.2f} MB, {bundle.provenance['training_rows']} "
+          f"training sequences, model max_len {bundle.featurizer.model_.config.sequence.max_len}")
+    for name, (p50, p99, cpu_p50) in rows.items():
+        print(f"  {name:40s} p50 {p50:6.2f} ms  p99 {p99:6.2f} ms  cpu p50 {cpu_p50:6.2f} ms")
+    for length in singles:
+        before, after = (rows[f"{name}, {length} codes"][2]
+                         for name in ("before: one-row table", "score_one"))
+        print(f"  {length} codes: score_one {before / after:.2f}x faster than the one-row "
+              "table (CPU p50)")
+    print(f"  batches of {len(batch):,} (mean {batch['length'].mean():.0f} codes): "
+          f"{repeats * len(batch) / wall:,.0f} sequences/s wall, "
+          f"{repeats * len(batch) / cpu:,.0f} sequences per CPU second")
 
 
 def _encoder_steps(model, sequences) -> dict:
@@ -223,28 +249,94 @@ def _encoder_steps(model, sequences) -> dict:
         return pool_equal_lengths(model, to_tokens([np.asarray(codes)])[0], tables)
 
     arrays = [np.asarray(codes) for codes in sequences]
-    return {"encoder step: padded forward (old)": _timed(padded, arrays),
-            "encoder step: table loop (before)": _timed(table_loop, arrays),
-            "encoder step: project embed": _timed(lambda c: embed(model, [c]), arrays)}
+    return _timed({"encoder step: padded forward (old)": padded,
+                   "encoder step: table loop (before)": table_loop,
+                   "encoder step: project embed": lambda c: embed(model, [c])}, arrays)
 
 
-def _timed(call, inputs) -> tuple[float, float, float]:
-    """Wall-clock p50 and p99, and CPU-time p50 (ms): CPU time shows the cost on a busy host."""
+def _cluster_steps(bundle, sequences) -> dict:
+    """The clusterer's step on one 182-code sequence's reduced features: the library calls
+    scoring made before (GMM: predict_proba twice and score_samples; HDBSCAN:
+    approximate_predict, approximate_predict_scores, membership_vector) and the one pass."""
+    import warnings
+
+    import hdbscan
+    from hdbscan.prediction import approximate_predict_scores
+
+    from motion_assets.core.encoder.inference import embed
+
+    pipeline, model = bundle.pipeline, bundle.featurizer.model_
+    clusterer = pipeline.clusterer
+    reduced = [pipeline.transform(embed(model, [codes])) for codes in sequences]
+
+    def library(features):
+        if clusterer.name == "hdbscan":
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                return (hdbscan.approximate_predict(clusterer.model_, features),
+                        approximate_predict_scores(clusterer.model_, features),
+                        hdbscan.membership_vector(clusterer.model_, features))
+        return (clusterer.model_.predict_proba(features), clusterer.model_.score_samples(features),
+                clusterer.model_.predict_proba(features))
+
+    return _timed({"cluster step: library calls (before)": library,
+                   "cluster step: one pass (assign_with_membership)":
+                       clusterer.assign_with_membership}, reduced)
+
+
+def _timed(calls: dict, inputs) -> dict[str, tuple[float, float, float]]:
+    """Per call name: wall-clock p50 and p99 and CPU-time p50 (ms) over ``inputs``; the
+    calls alternate input by input, so load from other processes falls on all alike."""
     import numpy as np
 
-    wall, cpu = [], []
+    wall = {name: [] for name in calls}
+    cpu = {name: [] for name in calls}
     for item in inputs:
-        started, started_cpu = time.perf_counter(), time.process_time()
-        call(item)
-        wall.append((time.perf_counter() - started) * 1e3)
-        cpu.append((time.process_time() - started_cpu) * 1e3)
-    return (float(np.percentile(wall, 50)), float(np.percentile(wall, 99)),
-            float(np.percentile(cpu, 50)))
+        for name, call in calls.items():
+            started, started_cpu = time.perf_counter(), time.process_time()
+            call(item)
+            wall[name].append((time.perf_counter() - started) * 1e3)
+            cpu[name].append((time.process_time() - started_cpu) * 1e3)
+    return {name: (float(np.percentile(wall[name], 50)), float(np.percentile(wall[name], 99)),
+                   float(np.percentile(cpu[name], 50))) for name in calls}
+
+
+def hdbscan_growth(args) -> None:
+    """CPU ms of one point's HDBSCAN prediction as the training set grows: hdbscan's three
+    prediction functions against the one pass (core/clustering/hdbscan_prediction.py)."""
+    import warnings
+
+    import hdbscan
+    from hdbscan.prediction import approximate_predict_scores
+    from sklearn.datasets import make_blobs
+
+    from motion_assets.core.clustering.hdbscan_prediction import prediction_for
+
+    for n in (1000, 5000, 20000):
+        points, _ = make_blobs(n, centers=6, n_features=16, random_state=args.seed)
+        model = hdbscan.HDBSCAN(min_cluster_size=60, min_samples=1, prediction_data=True).fit(points)
+        query = points[:1] + 0.01
+
+        def library(_, model=model, query=query):
+            hdbscan.approximate_predict(model, query)
+            approximate_predict_scores(model, query)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                hdbscan.membership_vector(model, query)
+
+        def one_pass(_, model=model, query=query):
+            prediction_for(model).predict(query)  # built on the first call, cached after
+
+        timed = _timed({"library": library, "one pass": one_pass}, range(args.calls))
+        print(f"{n:6,} training points: hdbscan's three calls {timed['library'][2]:.2f} ms, "
+              f"one pass {timed['one pass'][2]:.2f} ms (CPU p50)")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quality", action="store_true", help="AUROC and parity, not speed")
+    parser.add_argument("--hdbscan-growth", action="store_true",
+                        help="HDBSCAN prediction cost against the training size, not speed")
     parser.add_argument("--sequences", type=int, default=2000)
     parser.add_argument("--epochs", type=int, default=2)
     parser.add_argument("--d-model", type=int, default=128)
@@ -260,7 +352,7 @@ def main() -> None:
         args.target_share = None
     for name in THREAD_VARIABLES:
         os.environ.setdefault(name, str(args.threads))
-    (quality if args.quality else speed)(args)
+    (quality if args.quality else hdbscan_growth if args.hdbscan_growth else speed)(args)
 
 
 if __name__ == "__main__":

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import os
 
-from motion_assets.core.files.atomic_write import write_bytes_atomically
-
 DEFAULT_DAGSTER_HOME = ".dagster_home"
 WRITTEN_BY_US = "# Written by motion-assets for the embedded default (SQLite in this folder)."
 
@@ -50,5 +48,8 @@ def ensure_dagster_home() -> str:
     except FileNotFoundError:
         current = None
     if current is None or (current.startswith(WRITTEN_BY_US) and current != INSTANCE_YAML):
+        # imported here: fsspec/upath cost ~0.2 s, which `motion-assets --help` need not pay
+        from motion_assets.core.files.atomic_write import write_bytes_atomically
+
         write_bytes_atomically(instance_yaml, INSTANCE_YAML.encode())
     return home

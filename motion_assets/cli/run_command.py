@@ -9,7 +9,6 @@ import sys
 
 from motion_assets.cli.dagster_home import ensure_dagster_home
 from motion_assets.cli.errors import UsageError
-from motion_assets.defs.resources import DEFAULT_STORAGE
 
 DEFAULT_CONFIGS = "configs"
 
@@ -63,6 +62,8 @@ def _checked_inputs(args) -> dict:
     storage = args.storage or os.environ.get("MOTION_ASSETS_STORAGE")
     if storage is not None:  # the default folder is made on first write
         _check_storage(storage)
+    from motion_assets.defs.resources import DEFAULT_STORAGE  # Dagster: not for other commands
+
     if args.select is not None:
         from motion_assets.cli.selection import SelectionError, parse_selection
 

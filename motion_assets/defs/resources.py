@@ -36,6 +36,12 @@ class IncomingWatch(ConfigurableResource):
     settle_seconds: float = 10.0  # a file younger than this may still be being written
     max_batches_in_flight: int = 4  # per variant: requested runs not yet finished
     max_attempts: int = 3  # runs of one batch before its files are reported unscored
+    # A tick reads only the folders that changed (core/sequences/incoming_tree.py); a file
+    # rewritten in place changes no folder and is seen when a rolling sweep, which reads
+    # every folder again within this many seconds, reaches it.
+    full_sweep_seconds: float = 3600.0
+    # Reading stops after this long (Dagster ends a tick at 60 s); the next tick goes on.
+    walk_budget_seconds: float = 40.0
 
 
 def build_resources(

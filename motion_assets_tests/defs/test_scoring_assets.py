@@ -2,6 +2,7 @@
 
 import json
 import os
+import time
 
 import pandas as pd
 import pytest
@@ -9,7 +10,7 @@ from dagster import AssetKey, build_sensor_context
 
 from motion_assets.core.files.layout import StorageLayout
 from motion_assets.core.files.manifest import read_current
-from motion_assets.core.scoring.history import current_scores
+from motion_assets.core.scoring.history import current_scores, incoming_tree_file
 from motion_assets.core.synthetic import MAIN_VARIANT
 from motion_assets.defs.resources import IncomingWatch
 from motion_assets.defs.scoring.run_tags import VARIANT_TAG
@@ -124,6 +125,7 @@ def tick(pipeline, cursor=None, **watch):
     context = build_sensor_context(
         instance=pipeline.instance, cursor=cursor,
         resources={"folders": pipeline.resources["folders"],
+                   "previous_tables": pipeline.resources["previous_tables"],
                    "incoming_watch": IncomingWatch(**{"batch_size": 8, "settle_seconds": 0, **watch})},
     )
     return new_tokenizer_output_sensor(context)
@@ -183,6 +185,37 @@ def test_a_failed_runs_files_are_requested_again_then_recorded_with_the_error(pi
     assert event.metadata["unscored_files"].value == len(incoming_files(pipeline))
     assert "scoring bundle refused" in event.metadata["error"].value
     assert json.loads(gave_up.cursor)[MAIN_VARIANT]["given_up_files"] == len(incoming_files(pipeline))
+
+
+def scored_cursor(pipeline) -> str:
+    """The cursor of a sensor that has requested and seen succeed a run for every file."""
+    first = tick(pipeline, batch_size=50)
+    assert all(launch(pipeline, request) for request in first.run_requests)
+    done = tick(pipeline, first.cursor, batch_size=50)
+    assert not done.run_requests
+    return done.cursor
+
+
+def test_a_file_rewritten_in_place_is_requested_when_the_sweep_reaches_its_folder(pipeline):
+    cursor = scored_cursor(pipeline)
+    target = pipeline.tree.incoming_root / MAIN_VARIANT / incoming_files(pipeline)[0]
+    original = target.read_text()
+    try:
+        time.sleep(0.01)
+        with open(target, "r+") as handle:  # in place: its folder does not change
+            handle.write(original)
+        swept = tick(pipeline, cursor, full_sweep_seconds=0.001)
+    finally:
+        target.write_text(original)
+    assert requested_files(swept) == [incoming_files(pipeline)[0]]
+
+
+def test_a_tick_that_runs_out_of_time_requests_nothing_and_the_next_goes_on(pipeline):
+    storage = pipeline.resources["previous_tables"].base_path
+    incoming_tree_file(storage, MAIN_VARIANT).unlink(missing_ok=True)  # nothing remembered
+    stopped = tick(pipeline, batch_size=50, walk_budget_seconds=-1)
+    assert not stopped.run_requests and "still reading the incoming tree" in stopped.skip_reason.skip_message
+    assert requested_files(tick(pipeline, stopped.cursor, batch_size=50)) == incoming_files(pipeline)
 
 
 def test_a_cursor_of_the_older_format_starts_the_variant_over(pipeline):

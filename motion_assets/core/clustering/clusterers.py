@@ -10,12 +10,12 @@ import warnings
 import hdbscan
 import numpy as np
 import pandas as pd
-from hdbscan.prediction import approximate_predict_scores
 from sklearn.cluster import KMeans
 from sklearn.mixture import BayesianGaussianMixture, GaussianMixture
 
 from motion_assets.core.clustering.assignments import NOISE, Assignments
 from motion_assets.core.clustering.config import BayesGmmConfig, HdbscanConfig, KMeansConfig
+from motion_assets.core.clustering.hdbscan_prediction import prediction_for
 from motion_assets.core.clustering.preprocess import as_dense_features, l2_normalize
 
 
@@ -117,25 +117,23 @@ class HdbscanClusterer:
 
     def predict_proba(self, features) -> np.ndarray:
         """Soft membership (membership vectors): (n, n_clusters_), rows sum to <= 1."""
-        data = self._input(features)
-        if self.n_clusters_ == 0:
-            return np.zeros((len(data), 0))
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
-            soft = hdbscan.membership_vector(self.model_, data)
-        return np.nan_to_num(np.asarray(soft, dtype=np.float64).reshape(len(data), self.n_clusters_))
+        return self.assign_with_membership(features)[1]
 
     def assign(self, features) -> Assignments:
+        return self.assign_with_membership(features)[0]
+
+    def assign_with_membership(self, features) -> tuple[Assignments, np.ndarray]:
+        """``assign`` and ``predict_proba`` from one neighbour query (hdbscan_prediction.py)."""
         data = self._input(features)
         if self.n_clusters_ == 0:
             empty = np.zeros(len(data))
-            return Assignments(np.full(len(data), NOISE), empty, empty + 1.0,
-                               np.ones(len(data), dtype=bool))
-        labels, strengths = hdbscan.approximate_predict(self.model_, data)
-        scores = approximate_predict_scores(self.model_, data)
-        labels = np.asarray(labels, dtype=np.int64)
-        return Assignments(labels, np.asarray(strengths, dtype=np.float64),
-                           np.nan_to_num(np.asarray(scores, dtype=np.float64)), labels == NOISE)
+            return (Assignments(np.full(len(data), NOISE), empty, empty + 1.0,
+                                np.ones(len(data), dtype=bool)), np.zeros((len(data), 0)))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            labels, strengths, scores, soft = prediction_for(self.model_).predict(data)
+        assignments = Assignments(labels, strengths, np.nan_to_num(scores), labels == NOISE)
+        return assignments, np.nan_to_num(soft)
 
 
 # ----------------------------------------------------------------------------- Bayesian GMM
@@ -215,19 +213,26 @@ class BayesGmmClusterer:
 
     def predict_proba(self, features) -> np.ndarray:
         """Posterior over the kept components, renormalised: (n, n_clusters_)."""
-        posterior = self.model_.predict_proba(as_dense_features(features))[:, self.components_]
-        total = posterior.sum(axis=1, keepdims=True)
-        return posterior / np.where(total > 0, total, 1.0)
+        return self.assign_with_membership(features)[1]
 
     def predict(self, features) -> np.ndarray:
         return self.predict_proba(features).argmax(axis=1).astype(np.int64)
 
     def assign(self, features) -> Assignments:
+        return self.assign_with_membership(features)[0]
+
+    def assign_with_membership(self, features) -> tuple[Assignments, np.ndarray]:
+        """``assign`` and ``predict_proba`` from one evaluation of the mixture: sklearn's
+        ``_estimate_log_prob_resp`` is what its predict_proba and score_samples each run
+        after their input validation (~0.3 ms a call; ``as_dense_features`` checks here)."""
         data = as_dense_features(features)
-        posterior = self.predict_proba(data)
-        outlier = _rank_tail(self.training_log_likelihood_, self.model_.score_samples(data))
-        return Assignments(posterior.argmax(axis=1).astype(np.int64), posterior.max(axis=1),
-                           outlier, np.zeros(len(data), dtype=bool))
+        log_likelihood, log_resp = self.model_._estimate_log_prob_resp(data)
+        posterior = np.exp(log_resp)[:, self.components_]
+        total = posterior.sum(axis=1, keepdims=True)
+        posterior /= np.where(total > 0, total, 1.0)
+        outlier = _rank_tail(self.training_log_likelihood_, log_likelihood)
+        return (Assignments(posterior.argmax(axis=1).astype(np.int64), posterior.max(axis=1),
+                            outlier, np.zeros(len(data), dtype=bool)), posterior)
 
 
 # ----------------------------------------------------------------------------- KMeans
@@ -274,3 +279,6 @@ class KMeansClusterer:
             mask = labels == k
             outlier[mask] = 1.0 - _rank_tail(self.member_distances_[k], distances[mask] - 1e-12)
         return Assignments(labels, np.ones(len(data)), outlier, np.zeros(len(data), dtype=bool))
+
+    def assign_with_membership(self, features) -> tuple[Assignments, np.ndarray]:
+        return self.assign(features), self.predict_proba(features)

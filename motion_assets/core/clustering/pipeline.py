@@ -1,10 +1,12 @@
-"""Clusterers with one small protocol: ``fit``, ``predict``, ``predict_proba``, ``assign``.
+"""Clusterers with one small protocol: ``fit``, ``predict``, ``predict_proba``, ``assign``
+(+ ``assign_with_membership``).
 
 - ``fit(features)`` learns clusters; afterwards ``labels_`` and ``training_assignments_``.
 - ``predict(features)`` -> (n,) int cluster ids, -1 for noise (HDBSCAN only).
 - ``predict_proba(features)`` -> (n, n_clusters_) soft membership (columns = cluster ids).
 - ``assign(features)`` -> :class:`Assignments` for new points: the one predict path that
-  batch and online scoring share.
+  batch and online scoring share; ``assign_with_membership(features)`` -> it and
+  ``predict_proba`` together, from one pass (what scoring calls).
 
 Two HDBSCAN probabilities are kept apart: *membership strength* (``probabilities_`` /
 approximate_predict: how deep inside its own cluster a point sits, 0 for noise) is the
@@ -146,8 +148,8 @@ class ClusterPipeline:
         reduced = self.transform(features)
         column_ids = np.array([self.cluster_ids_.get(j, j) for j in range(self.n_clusters_)],
                               dtype=np.int64)
-        return (self._renumbered(self.clusterer.assign(reduced)),
-                self.clusterer.predict_proba(reduced), column_ids,
+        assignments, soft = self.clusterer.assign_with_membership(reduced)
+        return (self._renumbered(assignments), soft, column_ids,
                 self.novelty_score(features, reduced))
 
 

@@ -64,6 +64,12 @@ def history_folder(storage: UPath | str, variant: str) -> UPath:
     return StorageLayout(str(storage)).partition_folder("online_scores", variant)
 
 
+def incoming_tree_file(storage: UPath | str, variant: str) -> UPath:
+    """What the scoring sensor remembers of the folders of ``variant``'s incoming folder
+    (incoming_tree.py), beside its history: ``<storage>/online_scores/<variant>.incoming-tree.parquet``."""
+    return StorageLayout(str(storage)).file("online_scores", variant, "incoming-tree.parquet")
+
+
 def history_rows(scores: pd.DataFrame, sequences: pd.DataFrame, identity: ScoringIdentity,
                  run_id: str, scored_at: pd.Timestamp | None = None) -> pd.DataFrame:
     """History rows for one run: ``scores`` (``score_sequences`` of ``sequences``, same

@@ -52,38 +52,77 @@ def list_incoming(root: str) -> IncomingListing:
 
 def _walk(folder: str, prefix: str, own_ctime: int, inherited_ns: int,
           listing: IncomingListing) -> None:
+    entries = read_folder(folder, prefix, listing)
+    if entries is None:
+        return
+    passed_down = passed_down_ns(own_ctime, entries.latest_entry_ns(), inherited_ns)
+    listing.files.extend(entries.changed_files(passed_down))
+    for name, info in entries.folders:
+        _walk(os.path.join(folder, name), prefix + name + "/", info.st_ctime_ns, passed_down, listing)
+
+
+@dataclass
+class FolderEntries:
+    """What one folder holds. ``files``: (own change time ns, relative path) of its scorable
+    files; ``folders``: (name, lstat) of its visible subfolders; ``others_latest_ns``: the
+    latest time of every other entry (files of any kind, hidden folders); ``oddities``: how
+    many of its entries were left out as odd."""
+
+    files: list[tuple[int, str]]
+    folders: list[tuple[str, os.stat_result]]
+    others_latest_ns: int
+    oddities: int
+
+    def latest_entry_ns(self, folder_times=None) -> int:
+        """The latest time of any entry (``folder_times``: the subfolders' (ctime, mtime)
+        pairs when known better than from this read)."""
+        times = folder_times if folder_times is not None else (
+            (info.st_ctime_ns, info.st_mtime_ns) for _, info in self.folders)
+        return max([self.others_latest_ns, *(max(pair) for pair in times)])
+
+    def changed_files(self, passed_down: int) -> list[tuple[int, str]]:
+        return [(max(changed, passed_down), path) for changed, path in self.files]
+
+
+def read_folder(folder: str, prefix: str, listing: IncomingListing) -> FolderEntries | None:
+    """The entries of ``folder`` (relative path ``prefix``), its oddities recorded on
+    ``listing``; None when the folder cannot be read (recorded as an oddity too)."""
     try:
         with os.scandir(folder) as scan:
             entries = list(scan)
     except OSError as error:
         listing.odd(prefix or ".", _why(error))
-        return
-    files, folders, latest_entry = [], [], 0
+        return None
+    read = FolderEntries([], [], 0, 0)
     for entry in entries:
         try:
             info = entry.stat(follow_symlinks=False)
             if stat.S_ISLNK(info.st_mode):
                 if entry.is_dir():  # followed only as files, so that a walk never loops
                     listing.odd(prefix + entry.name, "symlink to a folder, not followed")
+                    read.oddities += 1
                     continue
                 info = entry.stat()  # the target's times and type; dangling: FileNotFoundError
         except OSError as error:
             if _scorable(entry.name):
                 listing.odd(prefix + entry.name, _why(error))
+                read.oddities += 1
             continue
-        latest_entry = max(latest_entry, info.st_ctime_ns, info.st_mtime_ns)
-        if stat.S_ISDIR(info.st_mode):
-            if not entry.name.startswith("."):
-                folders.append((entry, info.st_ctime_ns))
-        elif stat.S_ISREG(info.st_mode) and _scorable(entry.name):
-            files.append((max(info.st_mtime_ns, info.st_ctime_ns), prefix + entry.name))
-    # a folder changed well after everything in it (moved in whole, or lost an entry):
-    # everything below counts as changed then
-    moved = own_ctime > latest_entry + FOLDER_CHANGE_SLACK_NS
-    passed_down = max(inherited_ns, own_ctime) if moved else inherited_ns
-    listing.files.extend((max(changed, passed_down), path) for changed, path in files)
-    for entry, ctime in folders:
-        _walk(entry.path, prefix + entry.name + "/", ctime, passed_down, listing)
+        if stat.S_ISDIR(info.st_mode) and not entry.name.startswith("."):
+            read.folders.append((entry.name, info))
+            continue
+        read.others_latest_ns = max(read.others_latest_ns, info.st_ctime_ns, info.st_mtime_ns)
+        if stat.S_ISREG(info.st_mode) and _scorable(entry.name):
+            read.files.append((max(info.st_mtime_ns, info.st_ctime_ns), prefix + entry.name))
+    return read
+
+
+def passed_down_ns(own_ctime: int, latest_entry_ns: int, inherited_ns: int) -> int:
+    """The change time a folder passes down to everything below it: its own ctime when it
+    changed well after everything in it (moved in whole, or lost an entry), else what it
+    inherited."""
+    moved = own_ctime > latest_entry_ns + FOLDER_CHANGE_SLACK_NS
+    return max(inherited_ns, own_ctime) if moved else inherited_ns
 
 
 def _scorable(name: str) -> bool:

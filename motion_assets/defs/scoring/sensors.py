@@ -1,7 +1,10 @@
 """Score new tokenizer files as they land in the incoming folder; no file forgotten.
 
 Per variant the cursor holds a frontier and the batches in flight (core incoming_queue.py),
-so it stays a few hundred bytes whatever the number of files. A batch leaves the to-do only
+so it stays a few hundred bytes whatever the number of files. A tick stats the folders of the
+incoming tree, not its files, and reads only the folders that changed or still hold files past
+the frontier (core incoming_tree.py, remembered in a file beside the variant's history; a file
+rewritten in place is found by the rolling sweep within ``IncomingWatch.full_sweep_seconds``). A batch leaves the to-do only
 when the run that scored it succeeded; a failed run's files are requested again, and after
 ``IncomingWatch.max_attempts`` they are recorded on ``online_scores`` as an observation with
 the error, like rejected files, never dropped in silence.
@@ -27,6 +30,7 @@ from dagster import (
     sensor,
 )
 
+from motion_assets.core.scoring.history import incoming_tree_file
 from motion_assets.core.scoring.incoming_queue import (
     FAILED,
     RUNNING,
@@ -34,12 +38,13 @@ from motion_assets.core.scoring.incoming_queue import (
     VariantQueue,
     plan_tick,
 )
-from motion_assets.core.sequences.incoming_files import list_incoming
+from motion_assets.core.sequences.incoming_tree import list_changed, load_tree, save_tree
 from motion_assets.defs.jobs import score_sequences_job
 from motion_assets.defs.model_records import latest_metadata
 from motion_assets.defs.partitions import dataset_variants
 from motion_assets.defs.resources import IncomingWatch, TokenizerFolders
 from motion_assets.defs.scoring.run_tags import BATCH_TAG, scoring_run_tags
+from motion_assets.defs.storage import PreviousTables
 from motion_assets.defs.ui_metadata import readable_table
 
 FAILED_STATUSES = (DagsterRunStatus.FAILURE, DagsterRunStatus.CANCELED)
@@ -79,6 +84,17 @@ def _gave_up_event(variant: str, files: list[str], error: str, attempts: int) ->
     )
 
 
+def _changed_files(previous_tables: PreviousTables, folder: str, variant: str, queue: VariantQueue,
+                   sweep_seconds: float, deadline: float):
+    """The files of ``folder`` that may be past the queue's frontier, remembering its folders."""
+    tree_file = incoming_tree_file(previous_tables.base_path, variant)
+    tree = load_tree(tree_file, os.path.abspath(folder))
+    listing = list_changed(tree, queue.frontier[0], sweep_seconds=sweep_seconds, deadline=deadline)
+    if listing.folders_read or not listing.complete:  # else only its time moved: the sweep's share grows
+        save_tree(tree_file, tree)
+    return listing
+
+
 def _queue_of(context: SensorEvaluationContext, variant: str, entry) -> VariantQueue:
     """The variant's queue from the cursor; the older cursor (every path seen, with its mtime)
     says what was requested, not what was scored, so that variant starts over (files whose
@@ -99,7 +115,8 @@ def _queue_of(context: SensorEvaluationContext, variant: str, entry) -> VariantQ
     "only when its run succeeded",
 )
 def new_tokenizer_output_sensor(context: SensorEvaluationContext, folders: TokenizerFolders,
-                                incoming_watch: IncomingWatch):
+                                incoming_watch: IncomingWatch, previous_tables: PreviousTables):
+    deadline = time.monotonic() + incoming_watch.walk_budget_seconds
     root = folders.incoming_root
     if not root or not os.path.isdir(root):
         return SensorResult(skip_reason=f"incoming root {root!r} does not exist", cursor=context.cursor)
@@ -117,9 +134,15 @@ def new_tokenizer_output_sensor(context: SensorEvaluationContext, folders: Token
         statuses, errors = {}, {}
         for batch in queue.batches:
             statuses[batch], errors[batch] = _status(context.instance, batch.batch_id(variant))
-        listing = list_incoming(os.path.join(root, variant))
+        listing = _changed_files(previous_tables, os.path.join(root, variant), variant, queue,
+                                 incoming_watch.full_sweep_seconds, deadline)
         for path, why in listing.oddities:
             context.log.warning(f"{variant}/{path}: {why} (left out)")
+        if not listing.complete:  # planning on a partial listing could pass over a file
+            state[variant] = queue.to_json()
+            notes.append(f"{variant}: still reading the incoming tree ({listing.folders_read} folders "
+                         "this tick); it goes on next tick")
+            continue
         plan = plan_tick(queue, listing.files,
                          {batch: status for batch, status in statuses.items() if status},
                          cutoff_ns=cutoff_ns, batch_size=incoming_watch.batch_size,
