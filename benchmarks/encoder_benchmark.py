@@ -5,6 +5,8 @@ featurizer (each encoder objective, each baseline) gives the best KMeans cluster
     python benchmarks/encoder_benchmark.py --n 3000   # a quick look
     python benchmarks/encoder_benchmark.py --kernels  # which inference kernel per batch shape
     python benchmarks/encoder_benchmark.py --thread-policy  # 1 vs 2 torch threads, contended
+    python benchmarks/encoder_benchmark.py --n 10000 --skip speed --only encoder_ntp \
+        --train-samples 1000,2500,5000   # trained on a sample, every sequence embedded
 
 Prints figures only; nothing is asserted. Throughput counts real codes (not padding).
 """
@@ -335,6 +337,9 @@ def main() -> None:
     parser.add_argument("--d-model", type=int, default=None)
     parser.add_argument("--only", default="", help="comma-separated encoder label parts")
     parser.add_argument("--skip", choices=["speed", "quality"], default=None)
+    parser.add_argument("--train-samples", default="",
+                        help="comma-separated train.max_sequences caps: adds encoder_ntp trained "
+                        "on each (all sequences still embedded and clustered)")
     parser.add_argument("--kernels", action="store_true",
                         help="only time the two inference kernels per batch shape")
     parser.add_argument("--thread-policy", action="store_true",
@@ -407,6 +412,9 @@ def main() -> None:
         if args.only and not any(word in label for word in args.only.split(",")):
             continue
         featurizers.append((label, EncoderFeaturizer(config(**sections), no_overlap)))
+    for cap in filter(None, args.train_samples.split(",")):
+        featurizers.append((f"encoder_ntp_trained_on_{cap}",
+                            EncoderFeaturizer(config(train={"max_sequences": int(cap)}), False)))
     quality(table, featurizers)
 
 

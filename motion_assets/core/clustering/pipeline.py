@@ -5,8 +5,8 @@
 - ``predict(features)`` -> (n,) int cluster ids, -1 for noise (HDBSCAN only).
 - ``predict_proba(features)`` -> (n, n_clusters_) soft membership (columns = cluster ids).
 - ``assign(features)`` -> :class:`Assignments` for new points: the one predict path that
-  batch and online scoring share; ``assign_with_membership(features)`` -> it and
-  ``predict_proba`` together, from one pass (what scoring calls).
+  batch and online scoring share; ``assign_with_membership(features)`` (optional) -> it and
+  ``predict_proba`` together, from one pass (what scoring calls when a clusterer has it).
 
 Two HDBSCAN probabilities are kept apart: *membership strength* (``probabilities_`` /
 approximate_predict: how deep inside its own cluster a point sits, 0 for noise) is the
@@ -148,7 +148,11 @@ class ClusterPipeline:
         reduced = self.transform(features)
         column_ids = np.array([self.cluster_ids_.get(j, j) for j in range(self.n_clusters_)],
                               dtype=np.int64)
-        assignments, soft = self.clusterer.assign_with_membership(reduced)
+        one_pass = getattr(self.clusterer, "assign_with_membership", None)
+        if one_pass is None:  # a clusterer without the one-pass method: two passes, same result
+            assignments, soft = self.clusterer.assign(reduced), self.clusterer.predict_proba(reduced)
+        else:
+            assignments, soft = one_pass(reduced)
         return (self._renumbered(assignments), soft, column_ids,
                 self.novelty_score(features, reduced))
 

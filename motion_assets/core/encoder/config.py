@@ -54,6 +54,8 @@ class TrainSection(ConfigSection):
     weight_decay: float = 0.01
     clip_grad_norm: float = 1.0
     val_split: float = 0.1
+    # None: every unique sequence; else a seeded sample of this many (all are still embedded).
+    max_sequences: int | None = None
     patience: int = 3
     min_delta: float = 1e-3
     batching: str = "bucket"  # "bucket": equal-length batches; "pack": random batches, packed
@@ -110,6 +112,8 @@ class SequenceEmbedConfig(ConfigSection):
             raise ConfigError("codebook_size, model.d_model and model.num_layers: must be positive")
         if not 0 <= t.val_split < 1:
             raise ConfigError(f"train.val_split: must be in [0, 1), got {t.val_split}")
+        if t.max_sequences is not None and t.max_sequences < 2:
+            raise ConfigError(f"train.max_sequences: must be null or >= 2, got {t.max_sequences}")
         if t.batch_size < 2 and o.task == "contrastive":
             raise ConfigError("train.batch_size: contrastive training needs >= 2 (negatives)")
 

@@ -39,6 +39,7 @@ class TrainingResult:
     truncated: int  # sequences longer than max_len (their first max_len codes were kept)
     n_train: int
     n_val: int
+    sampled_from: int  # sequences offered; n_train + n_val of them were used (train.max_sequences)
     device: str
 
 
@@ -95,7 +96,11 @@ def train_encoder(
     rng = np.random.default_rng(config.seed)
     noise = torch.Generator().manual_seed(config.seed + 1)  # masks and augmentations
 
-    # data: a seeded train/validation split
+    # data: a seeded sample (when capped), then a seeded train/validation split
+    sampled_from = len(sequences)
+    if t.max_sequences is not None and len(sequences) > t.max_sequences:
+        sequences = [sequences[i] for i in np.sort(rng.choice(len(sequences), t.max_sequences,
+                                                              replace=False))]
     order = rng.permutation(len(sequences))
     n_val = round(t.val_split * len(sequences))
     n_val = min(max(n_val, 1 if t.val_split > 0 else 0), len(sequences) - 1)
@@ -161,6 +166,7 @@ def train_encoder(
         truncated=truncated,
         n_train=len(train),
         n_val=len(val),
+        sampled_from=sampled_from,
         device=str(device),
     )
 

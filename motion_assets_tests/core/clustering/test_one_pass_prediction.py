@@ -82,3 +82,24 @@ def test_assign_and_predict_proba_are_the_two_halves_of_one_pass(points, kind):
     np.testing.assert_array_equal(alone.cluster, assignments.cluster)
     np.testing.assert_array_equal(alone.outlier_score, assignments.outlier_score)
     np.testing.assert_array_equal(pipeline.clusterer.predict_proba(reduced), soft)
+
+
+def test_a_clusterer_without_the_one_pass_method_scores_the_same(points):
+    training, new = points
+    pipeline = make_clusterer("kmeans", KMeansConfig(n_clusters=4), with_novelty=False).fit(training)
+    expected = pipeline.score_parts(new)
+
+    class TwoPasses:  # the protocol without assign_with_membership
+        def __init__(self, clusterer):
+            self.clusterer = clusterer
+
+        def assign(self, features):
+            return self.clusterer.assign(features)
+
+        def predict_proba(self, features):
+            return self.clusterer.predict_proba(features)
+
+    pipeline.clusterer = TwoPasses(pipeline.clusterer)
+    scored = pipeline.score_parts(new)
+    np.testing.assert_array_equal(scored[0].cluster, expected[0].cluster)
+    np.testing.assert_array_equal(scored[1], expected[1])

@@ -210,3 +210,17 @@ def test_auto_max_len_truncates_and_reports():
 def test_ids_beyond_the_codebook_are_refused():
     with pytest.raises(ValueError, match="codebook_size"):
         train_encoder([np.array([1, 2, 500])], tiny_config())
+
+
+def test_a_capped_training_set_trains_on_a_seeded_sample_of_that_size():
+    sequences = patterned_sequences(160)
+    config = tiny_config(train={"max_sequences": 50, "epochs": 1})
+    first, again = train_encoder(sequences, config), train_encoder(sequences, config)
+    assert (first.n_train + first.n_val, first.sampled_from) == (50, 160)
+    for name, weight in first.model.state_dict().items():
+        torch.testing.assert_close(weight, again.model.state_dict()[name], msg=name)
+
+
+def test_an_uncapped_training_set_uses_every_sequence():
+    result = train_encoder(patterned_sequences(160), tiny_config(train={"epochs": 1}))
+    assert (result.n_train + result.n_val, result.sampled_from) == (160, 160)
