@@ -11,6 +11,7 @@ from dagster import AssetKey, build_sensor_context
 from motion_assets.core.files.layout import StorageLayout
 from motion_assets.core.files.manifest import read_current
 from motion_assets.core.scoring.history import current_scores, incoming_tree_file
+from motion_assets.core.scoring.history_summary import history_counts
 from motion_assets.core.synthetic import MAIN_VARIANT
 from motion_assets.defs.resources import IncomingWatch
 from motion_assets.defs.scoring.run_tags import VARIANT_TAG
@@ -100,6 +101,18 @@ def test_an_overridden_threshold_is_kept_and_marked(pipeline):
     assert sorted(rows["threshold_source"].value_counts().to_dict().items()) == [("bundle", 3), ("override", 3)]
     assert (rows.loc[rows["threshold_source"] == "override", "threshold"] == 0.999).all()
     assert latest_metadata(pipeline)["threshold_source"] == "override"
+
+
+def test_the_counts_carried_from_run_to_run_are_those_of_the_whole_history(pipeline):
+    files = incoming_files(pipeline)
+    score(pipeline, files[:9])
+    score(pipeline, files[5:14], threshold=0.999)  # another identity: counted again in full
+    score(pipeline, files[12:20])
+    score(pipeline, files[18:24])
+    recorded = latest_metadata(pipeline)
+    expected = history_counts(stored_scores(pipeline))
+    assert {name: recorded[name] for name in expected.as_metadata()} == expected.as_metadata()
+    assert recorded["counted_parts"] == len(list((pipeline.storage / "online_scores" / MAIN_VARIANT).glob("part-*")))
 
 
 def test_a_folder_outside_the_incoming_folder_is_refused(pipeline):

@@ -28,6 +28,7 @@ from upath import UPath
 from motion_assets.core.files.atomic_write import LOCAL_PROTOCOLS, write_atomically
 from motion_assets.core.files.layout import StorageLayout
 from motion_assets.core.scoring.identity import ScoringIdentity
+from motion_assets.core.scoring.part_index import part_names, part_ranges, parts_holding
 from motion_assets.core.sequences.incoming_files import list_incoming
 
 HISTORY_SCHEMA = pa.schema([
@@ -139,17 +140,28 @@ def append_part(folder: UPath | str, rows: pd.DataFrame) -> UPath | None:
     return part
 
 
-def read_history(folder: UPath | str, columns: list[str] | None = None) -> pd.DataFrame:
-    """Every part of the history in ``folder`` as one frame (empty, typed, when none)."""
+def read_history(folder: UPath | str, columns: list[str] | None = None,
+                 paths=None) -> pd.DataFrame:
+    """The history in ``folder`` as one frame (empty, typed, when none): every part, or with
+    ``paths`` only the rows of those files, read from the parts whose path range takes them
+    in (part_index.py), so that what it costs follows the paths, not the history."""
+    if paths is None:
+        return read_parts(folder, part_names(folder), columns)
+    paths = sorted(set(paths))
+    return read_parts(folder, parts_holding(part_ranges(folder), paths), columns,
+                      ds.field("path").isin(paths))
+
+
+def read_parts(folder: UPath | str, names: list[str], columns: list[str] | None = None,
+               where: ds.Expression | None = None) -> pd.DataFrame:
+    """The rows of the parts ``names`` of the history in ``folder`` that match ``where``."""
     folder = UPath(folder)
-    if not folder.exists():
+    if not names:
         return HISTORY_SCHEMA.empty_table().select(columns or HISTORY_SCHEMA.names).to_pandas()
-    if folder.protocol in LOCAL_PROTOCOLS:
-        dataset = ds.dataset(folder.path, schema=HISTORY_SCHEMA, format="parquet")
-    else:
-        dataset = ds.dataset(folder.path, schema=HISTORY_SCHEMA, format="parquet",
-                             filesystem=folder.fs)
-    return dataset.to_table(columns=columns).to_pandas()
+    filesystem = None if folder.protocol in LOCAL_PROTOCOLS else folder.fs
+    dataset = ds.dataset([(folder / name).path for name in names], schema=HISTORY_SCHEMA,
+                         format="parquet", filesystem=filesystem)
+    return dataset.to_table(columns=columns, filter=where).to_pandas()
 
 
 CLOCK_SLACK_NS = 1_000_000_000
@@ -159,13 +171,13 @@ SUMMARY_COLUMNS = [*STATE_COLUMNS, "cluster", "unknown", "threshold_source"]
 @dataclass(frozen=True)
 class AppendResult:
     """What :func:`append_scores` did: the rows it added, the part it wrote (None when
-    nothing was new), the files it skipped as unchanged (not scored again), and the
-    history afterwards (SUMMARY_COLUMNS only)."""
+    nothing was new), the files it skipped as unchanged (not scored again), and the history
+    of the batch's files before it (SUMMARY_COLUMNS), from which summaries move forward."""
 
     added: pd.DataFrame
     part: UPath | None
     unchanged_files: int
-    history: pd.DataFrame
+    batch_before: pd.DataFrame
 
 
 def append_scores(folder: UPath | str, sequences: pd.DataFrame, identity: ScoringIdentity,
@@ -176,15 +188,13 @@ def append_scores(folder: UPath | str, sequences: pd.DataFrame, identity: Scorin
 
     ``scored_at``: when the files were read (default now), so that a file changed after it
     counts as changed. Files unchanged since their current score under ``identity`` are
-    neither scored nor added.
+    neither scored nor added. Only the history of the batch's files is read.
     """
-    before = read_history(folder, SUMMARY_COLUMNS)
+    before = read_history(folder, SUMMARY_COLUMNS, paths=sequences["relative_path"])
     unchanged = unchanged_files(sequences, identity.scoring_id, before)
     todo = sequences[~sequences["relative_path"].isin(unchanged)].reset_index(drop=True)
     added = history_rows(score(todo), todo, identity, run_id, scored_at)
-    part = append_part(folder, added)
-    history = pd.concat([before, added[SUMMARY_COLUMNS]], ignore_index=True) if len(added) else before
-    return AppendResult(added, part, len(unchanged), history)
+    return AppendResult(added, append_part(folder, added), len(unchanged), before)
 
 
 def unscored_files(incoming_folder: str, history_folder: UPath | str, settle_seconds: float,
@@ -205,31 +215,3 @@ def unscored_files(incoming_folder: str, history_folder: UPath | str, settle_sec
     # a file changed just before its score's read counts as changed (scoring it again is cheap)
     return sorted(path for changed, path in list_incoming(incoming_folder).files
                   if changed <= cutoff_ns and changed > scored_ns.get(path, -2**62) - CLOCK_SLACK_NS)
-
-
-@dataclass(frozen=True)
-class HistoryCounts:
-    """Sizes of the history and of its current view (for an asset's metadata)."""
-
-    history_rows: int
-    current_files: int
-    current_sequences: int
-    current_unknown: int
-    superseded_rows: int
-    override_rows: int
-
-    def as_metadata(self) -> dict[str, int]:
-        return dict(vars(self))
-
-
-def history_counts(history: pd.DataFrame) -> HistoryCounts:
-    """Counts of ``history`` (needs STATE_COLUMNS plus ``unknown`` and ``threshold_source``)."""
-    current = current_scores(history)
-    return HistoryCounts(
-        history_rows=len(history),
-        current_files=int(current["path"].nunique()),
-        current_sequences=len(current),
-        current_unknown=int(current["unknown"].sum()),
-        superseded_rows=len(history) - len(current),
-        override_rows=int((history["threshold_source"] == "override").sum()),
-    )

@@ -27,21 +27,19 @@ from motion_assets.core.scoring.bundle import (
 )
 from motion_assets.core.scoring.config import ScoringBundleConfig
 from motion_assets.core.scoring.deployed import deployed_bundle
-from motion_assets.core.scoring.history import (
-    HISTORY_SCHEMA,
-    RUN_ORDER,
-    append_scores,
-    current_scores,
-    history_counts,
-    history_folder,
-)
+from motion_assets.core.scoring.history import HISTORY_SCHEMA, append_scores, history_folder
+from motion_assets.core.scoring.history_summary import carried_summary, recent_scores, summary_after
 from motion_assets.core.scoring.identity import scoring_identity
 from motion_assets.core.scoring.monitoring import cluster_share_drift, unknown_share_recent
 from motion_assets.core.scoring.score import score_sequences
 from motion_assets.core.sequences.incoming_files import confined_path, sequence_files_below
 from motion_assets.core.sequences.ingest import read_sequence_paths
 from motion_assets.defs.config_mirror import to_core
-from motion_assets.defs.model_records import load_recorded_model, recorded_content_hash
+from motion_assets.defs.model_records import (
+    latest_metadata,
+    load_recorded_model,
+    recorded_content_hash,
+)
 from motion_assets.defs.partitions import dataset_variants, variant_check
 from motion_assets.defs.resources import TokenizerFolders
 from motion_assets.defs.scoring.config import ScoreSequencesConfig, ScoringBundleRunConfig
@@ -166,12 +164,16 @@ def online_scores(
     identity = scoring_identity(bundle)
     folder = history_folder(previous_tables.base_path, variant)
     started = time.perf_counter()
+    # runs of a variant take turns (run_tags.py), so the previous run's summary is this one's start
+    before = carried_summary(latest_metadata(context.instance, "online_scores", variant), folder,
+                             identity.scoring_id)
     appended = append_scores(folder, result.sequences.to_pandas(), identity,
                              partial(score_sequences, bundle), context.run.run_id, read_at)
+    summary = summary_after(before, appended)
     yield MaterializeResult(metadata={
-        "dagster/row_count": len(appended.history),
+        "dagster/row_count": summary.counts.history_rows,
         "dagster/column_schema": column_schema("online_scores", HISTORY_SCHEMA),
-        **history_counts(appended.history).as_metadata(),
+        **summary.as_metadata(),
         "added_rows": len(appended.added),
         **({} if asked else {"note": MetadataValue.md(
             f"Nothing asked to score: rows arrive when new files land in the incoming folder "
@@ -188,28 +190,29 @@ def online_scores(
         "part": MetadataValue.path(str(appended.part)) if appended.part else "none (nothing new)",
         "seconds": round(time.perf_counter() - started, 3),
     })
-    yield from _monitoring_results(config, current_scores(appended.history), bundle, identity)
+    yield from _monitoring_results(config, recent_scores(folder, config.recent_window), summary.clusters, bundle)
 
 
-def _monitoring_results(config: ScoreSequencesConfig, current: pd.DataFrame, bundle, identity):
-    """The two monitoring checks, on the current view (the latest score of each file)."""
-    recent = unknown_share_recent(current.sort_values(RUN_ORDER, kind="stable"), config.recent_window)
+def _monitoring_results(config: ScoreSequencesConfig, recent: pd.DataFrame, clusters: dict[int, int], bundle):
+    """The two monitoring checks, on the current view (the latest score of each file):
+    ``recent``, its latest rows in run order, and ``clusters``, its sequences per cluster
+    under the run's scoring identity."""
+    recent = unknown_share_recent(recent, config.recent_window)
     yield AssetCheckResult(
         check_name="recent_unknown_share", passed=not recent > config.max_unknown_share,
         severity=AssetCheckSeverity.WARN,
         metadata={"recent_unknown_share": recent, "window": config.recent_window,
                   "limit": config.max_unknown_share},
     )
-    mine = current[current["scoring_id"] == identity.scoring_id]
-    if mine.empty:
+    if not clusters:
         yield AssetCheckResult(check_name="cluster_share_drift", passed=True,
                                metadata={"scores_compared": 0})
         return
-    drift = cluster_share_drift(mine["cluster"].to_numpy(), bundle.training_cluster_counts)
+    drift = cluster_share_drift(clusters, bundle.training_cluster_counts)
     yield AssetCheckResult(
         check_name="cluster_share_drift", passed=drift.total_variation <= config.max_cluster_drift,
         severity=AssetCheckSeverity.WARN,
         metadata={"total_variation": drift.total_variation, "jensen_shannon_bits": drift.jensen_shannon,
-                  "limit": config.max_cluster_drift, "scores_compared": len(mine),
+                  "limit": config.max_cluster_drift, "scores_compared": sum(clusters.values()),
                   "new_clusters": MetadataValue.json(list(drift.new_clusters))},
     )

@@ -23,11 +23,19 @@ from motion_assets.core.scoring.bundle import (
     override_thresholds,
 )
 from motion_assets.core.scoring.history import (
+    RUN_ORDER,
     append_scores,
     current_scores,
-    history_counts,
     read_history,
     unscored_files,
+)
+from motion_assets.core.scoring.history_summary import (
+    HistorySummary,
+    carried_summary,
+    history_counts,
+    recent_scores,
+    summarize,
+    summary_after,
 )
 from motion_assets.core.scoring.identity import scoring_identity
 from motion_assets.core.scoring.score import score_sequences
@@ -169,3 +177,48 @@ def test_four_scoring_processes_at_once_lose_no_row(bundle, table, tmp_path):
     history = read_history(tmp_path)
     assert sorted(history["path"]) == sorted(table.head(40)["relative_path"])
     assert len(list(tmp_path.glob("*.parquet"))) == len(batches)
+
+
+def runs_of_every_kind(bundle, table, folder) -> HistorySummary:
+    """New files, an unchanged rescore, a changed file, an override, overlapping batches: the
+    summary carried from each run to the next, as online_scores does."""
+    changed = table.head(6).copy()
+    changed.loc[0, "content_hash"], changed.loc[0, "codes"] = table.loc[20, "content_hash"], table.loc[20, "codes"]
+    strict = override_thresholds(bundle, novelty=0.0)
+    previous = None
+    for run, (scorer, rows) in enumerate([(bundle, table.head(6)), (bundle, table.head(6)), (bundle, changed),
+                                          (strict, table.iloc[2:5]), (bundle, table.iloc[4:12])]):
+        scoring_id = scoring_identity(scorer).scoring_id
+        before = carried_summary(previous, folder, scoring_id)
+        summary = summary_after(before, append(folder, scorer, rows, f"run-{run}"))
+        previous = summary.as_metadata()
+    return summary
+
+
+def test_counts_carried_from_run_to_run_equal_a_count_of_the_whole_history(bundle, table, tmp_path):
+    carried = runs_of_every_kind(bundle, table, tmp_path)
+    assert carried == summarize(tmp_path, scoring_identity(bundle).scoring_id)
+    assert carried.counts.superseded_rows > 0 and carried.counts.override_rows == 3
+
+
+def test_a_part_the_summary_did_not_count_makes_the_next_run_count_everything(bundle, table, tmp_path):
+    scoring_id = scoring_identity(bundle).scoring_id
+    recorded = summary_after(carried_summary(None, tmp_path, scoring_id), append(tmp_path, bundle, table.head(4), "run-1"))
+    append(tmp_path, bundle, table.iloc[4:7], "died-before-recording")
+    assert carried_summary(recorded.as_metadata(), tmp_path, scoring_id).counts.history_rows == 7
+
+
+def test_a_batch_reads_the_rows_of_its_files_only(bundle, table, tmp_path):
+    for run, start in enumerate(range(0, 40, 10)):
+        append(tmp_path, bundle, table.iloc[start : start + 10], f"run-{run}")
+    wanted = table.loc[[3, 25], "relative_path"].tolist()
+    batch = read_history(tmp_path, paths=wanted + ["never/scored.codes.json"])
+    everything = read_history(tmp_path)
+    assert sorted(batch["path"]) == sorted(everything[everything["path"].isin(wanted)]["path"])
+
+
+def test_recent_scores_are_the_latest_rows_of_the_current_view(bundle, table, tmp_path):
+    runs_of_every_kind(bundle, table, tmp_path)
+    current = current_scores(read_history(tmp_path)).sort_values(RUN_ORDER, kind="stable")
+    recent = recent_scores(tmp_path, 5)
+    assert recent[["path", "sequence_id"]].tail(5).values.tolist() == current[["path", "sequence_id"]].tail(5).values.tolist()
