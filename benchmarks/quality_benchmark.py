@@ -119,7 +119,7 @@ def encoder_for(data: dict, seed: int, args, workdir: Path):
 # ----------------------------------------------------------------------------- measuring
 
 
-def measure(data: dict, encoder) -> dict:
+def measure(data: dict, encoder, folds: int | None = None) -> dict:
     from sklearn.metrics import adjusted_rand_score, roc_auc_score
 
     from motion_assets.core.scoring.bundle import make_scoring_bundle
@@ -136,7 +136,8 @@ def measure(data: dict, encoder) -> dict:
     truth = training["action"].to_numpy(dtype=object)
     started = time.perf_counter()
     candidates = deployment_candidates(training, encoder, labelled=labelled)
-    selection = select_deployed_model(candidates, training, labelled)
+    selection = select_deployed_model(candidates, training, labelled,
+                                      **({} if folds is None else {"folds": folds}))
     row: dict = {"selection_s": time.perf_counter() - started, "chosen": selection.method}
     held_out = selection.table.set_index("method")["held_out_ari"]
     for method, (featurizer, pipeline) in selection.fitted.items():
@@ -234,6 +235,8 @@ def main(argv=None) -> None:
     parser.add_argument("--seeds", type=int, nargs="*", default=[0, 1, 2])
     parser.add_argument("--videos", type=int, default=60, help="videos of 50 segments per seed")
     parser.add_argument("--objective", choices=("ntp", "mlm", "contrastive"))
+    parser.add_argument("--folds", type=int, help="held-out folds of the labelled subset "
+                        "(default: model_selection.FOLDS)")
     parser.add_argument("--workdir", help="cache folder (trees, encoders); default: a temp dir")
     parser.add_argument("--resume", action="store_true", help="reuse seeds already measured")
     parser.add_argument("--encoders-only", action="store_true", help="train and cache encoders")
@@ -245,7 +248,8 @@ def main(argv=None) -> None:
         saved = workdir / "quality_rows"
         saved.mkdir(exist_ok=True)
         for seed in args.seeds:
-            row_file = saved / f"seed{seed}_v{args.videos}_{args.objective or 'ntp'}.json"
+            folds = f"_folds{args.folds}" if args.folds else ""
+            row_file = saved / f"seed{seed}_v{args.videos}_{args.objective or 'ntp'}{folds}.json"
             if args.resume and row_file.exists():
                 rows[seed] = json.loads(row_file.read_text())
                 continue
@@ -260,7 +264,7 @@ def main(argv=None) -> None:
                   f"labelled subset {int(data['outside'].sum())}, incoming {len(data['incoming'])}"
                   f" ({int(data['incoming']['is_unknown'].sum())} unseen); encoder "
                   f"{'cached' if train_s is None else f'{train_s:.0f} s'}", flush=True)
-            rows[seed] = measure(data, encoder)
+            rows[seed] = measure(data, encoder, args.folds)
             if train_s is not None:
                 rows[seed].update(encoder_s=train_s, encoder_s_per_10k=train_s * 10_000 / n)
             row_file.write_text(json.dumps(rows[seed]))
