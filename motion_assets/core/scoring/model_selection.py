@@ -29,7 +29,9 @@ from sklearn.model_selection import StratifiedKFold
 
 from motion_assets.core.clustering.pipeline import ClusterPipeline
 
-FOLDS = 2  # held-out halves: each judged on ~half the labels (a 400-row subset: ~200 each)
+# held-out halves: each judged on ~half the labels (a 400-row subset: ~200 each); 4 folds
+# measured no better (benchmarks/quality_benchmark.py --folds 4, seeds 0-2: BENCHMARKS.md)
+FOLDS = 2
 MIN_LABELLED = 20
 STABILITY_RESAMPLES = 2
 STABILITY_SHARE = 0.8
