@@ -54,7 +54,8 @@ class TrainSection(ConfigSection):
     weight_decay: float = 0.01
     clip_grad_norm: float = 1.0
     val_split: float = 0.1
-    # None: every unique sequence; else a seeded sample of this many (all are still embedded).
+    # None: every epoch trains on every unique sequence; else on a fresh seeded draw of this
+    # many (validation: val_split of it). All sequences are still embedded.
     max_sequences: int | None = None
     patience: int = 3
     min_delta: float = 1e-3
