@@ -16,6 +16,7 @@ from motion_assets.core.synthetic import MAIN_VARIANT
 from motion_assets.defs.resources import IncomingWatch
 from motion_assets.defs.scoring.run_tags import VARIANT_TAG
 from motion_assets.defs.scoring.sensors import new_tokenizer_output_sensor
+from motion_assets.defs.storage import PreviousTables
 
 
 def incoming_files(pipeline) -> list[str]:
@@ -134,11 +135,11 @@ def test_a_tampered_bundle_is_refused(pipeline, tmp_path):
         path.write_bytes(original)
 
 
-def tick(pipeline, cursor=None, **watch):
+def tick(pipeline, cursor=None, previous_tables=None, **watch):
     context = build_sensor_context(
         instance=pipeline.instance, cursor=cursor,
         resources={"folders": pipeline.resources["folders"],
-                   "previous_tables": pipeline.resources["previous_tables"],
+                   "previous_tables": previous_tables or pipeline.resources["previous_tables"],
                    "incoming_watch": IncomingWatch(**{"batch_size": 8, "settle_seconds": 0, **watch})},
     )
     return new_tokenizer_output_sensor(context)
@@ -229,6 +230,12 @@ def test_a_tick_that_runs_out_of_time_requests_nothing_and_the_next_goes_on(pipe
     stopped = tick(pipeline, batch_size=50, walk_budget_seconds=-1)
     assert not stopped.run_requests and "still reading the incoming tree" in stopped.skip_reason.skip_message
     assert requested_files(tick(pipeline, stopped.cursor, batch_size=50)) == incoming_files(pipeline)
+
+
+def test_a_tick_that_cannot_remember_the_incoming_folders_still_requests_the_new_files(pipeline, tmp_path):
+    (tmp_path / "not-a-folder").write_text("")
+    unwritable = PreviousTables(base_path=str(tmp_path / "not-a-folder"))
+    assert requested_files(tick(pipeline, previous_tables=unwritable, batch_size=50)) == incoming_files(pipeline)
 
 
 def test_a_cursor_of_the_older_format_starts_the_variant_over(pipeline):

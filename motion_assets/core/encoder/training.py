@@ -39,7 +39,7 @@ class TrainingResult:
     truncated: int  # sequences longer than max_len (their first max_len codes were kept)
     n_train: int
     n_val: int
-    sampled_from: int  # sequences offered; n_train + n_val of them were used (train.max_sequences)
+    per_epoch: int  # training sequences drawn per epoch (n_train unless train.max_sequences)
     device: str
 
 
@@ -96,17 +96,16 @@ def train_encoder(
     rng = np.random.default_rng(config.seed)
     noise = torch.Generator().manual_seed(config.seed + 1)  # masks and augmentations
 
-    # data: a seeded sample (when capped), then a seeded train/validation split
-    sampled_from = len(sequences)
-    if t.max_sequences is not None and len(sequences) > t.max_sequences:
-        sequences = [sequences[i] for i in np.sort(rng.choice(len(sequences), t.max_sequences,
-                                                              replace=False))]
+    # data: a seeded train/validation split. With train.max_sequences an epoch trains on a
+    # fresh seeded draw of that many: its cost stays bounded and every sequence can be seen.
+    budget = len(sequences) if t.max_sequences is None else min(len(sequences), t.max_sequences)
     order = rng.permutation(len(sequences))
-    n_val = round(t.val_split * len(sequences))
+    n_val = round(t.val_split * budget)
     n_val = min(max(n_val, 1 if t.val_split > 0 else 0), len(sequences) - 1)
     val = [sequences[i] for i in order[:n_val]]
     train = [sequences[i] for i in order[n_val:]]
     train_lengths = np.array([len(s) for s in train])
+    per_epoch = min(len(train), budget)
 
     model = SequenceEncoder(config).to(device)
     optimizer = torch.optim.AdamW(model.parameters(), lr=t.lr, weight_decay=t.weight_decay)
@@ -115,10 +114,12 @@ def train_encoder(
     for epoch in range(1, t.epochs + 1):
         model.train()
         started, total_loss, total_tokens, n_batches = time.perf_counter(), 0.0, 0, 0
+        drawn = (np.arange(len(train)) if per_epoch == len(train)
+                 else np.sort(rng.choice(len(train), per_epoch, replace=False)))
         if t.batching == "bucket":
-            batches = bucket_batches(train_lengths, t.batch_size, rng)
+            batches = [drawn[b] for b in bucket_batches(train_lengths[drawn], t.batch_size, rng)]
         else:
-            batches = random_batches(len(train), t.batch_size, rng)
+            batches = [drawn[b] for b in random_batches(len(drawn), t.batch_size, rng)]
         for batch in batches:
             tokens, lengths = to_tokens([train[i] for i in batch], device)
             with autocast(model):
@@ -166,7 +167,7 @@ def train_encoder(
         truncated=truncated,
         n_train=len(train),
         n_val=len(val),
-        sampled_from=sampled_from,
+        per_epoch=per_epoch,
         device=str(device),
     )
 

@@ -46,6 +46,7 @@ from motion_assets.core.clustering.assignments import NOISE
 from motion_assets.core.curation.vocabulary import CuratedVocabulary
 from motion_assets.core.encoder.featurizer import EncoderFeaturizer
 from motion_assets.core.encoder.inference import embed
+from motion_assets.core.encoder.threads import blas_threads, torch_threads
 from motion_assets.core.scoring.bundle import ScoringBundle
 from motion_assets.core.scoring.unknown import UNKNOWN_SCORES, unknown_flags
 from motion_assets.core.sequences.facts import table_levels
@@ -190,11 +191,12 @@ def _codes_scores(bundle: ScoringBundle, codes, codes_per_window: int | None) ->
     record = codes_record(bundle, codes, codes_per_window)
     featurizer = bundle.featurizer
     sequences = [np.asarray(record["codes"], dtype=np.int64)]  # as featurizer_sequences reads it
-    if isinstance(featurizer, EncoderFeaturizer) and not featurizer.remove_overlap:
-        features = embed(featurizer.model_, sequences)
-    else:  # other featurizers read table columns: a one-row table
-        features = featurizer.transform(_one_row_table(record, "codes"))
-    return _score_features(bundle, features, sequences)
+    with blas_threads(torch_threads()):  # one query: BLAS threads only wait (threads.py)
+        if isinstance(featurizer, EncoderFeaturizer) and not featurizer.remove_overlap:
+            features = embed(featurizer.model_, sequences)
+        else:  # other featurizers read table columns: a one-row table
+            features = featurizer.transform(_one_row_table(record, "codes"))
+        return _score_features(bundle, features, sequences)
 
 
 def codes_table(bundle: ScoringBundle, codes, codes_per_window: int | None = None,

@@ -67,7 +67,7 @@ def sequence_encoder(
             f"{' bidirectional' if result.config.model.bidirectional else ''}",
             "parameters": sum(p.numel() for p in result.model.parameters()),
             "training_sequences": result.n_train,
-            "unique_sequences": result.sampled_from,
+            "sequences_per_epoch": result.per_epoch,
             "validation_sequences": result.n_val,
             "epochs_run": len(history),
             "best_epoch": result.best_epoch,

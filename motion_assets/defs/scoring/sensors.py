@@ -84,14 +84,17 @@ def _gave_up_event(variant: str, files: list[str], error: str, attempts: int) ->
     )
 
 
-def _changed_files(previous_tables: PreviousTables, folder: str, variant: str, queue: VariantQueue,
-                   sweep_seconds: float, deadline: float):
+def _changed_files(context: SensorEvaluationContext, previous_tables: PreviousTables, folder: str,
+                   variant: str, queue: VariantQueue, sweep_seconds: float, deadline: float):
     """The files of ``folder`` that may be past the queue's frontier, remembering its folders."""
     tree_file = incoming_tree_file(previous_tables.base_path, variant)
     tree = load_tree(tree_file, os.path.abspath(folder))
     listing = list_changed(tree, queue.frontier[0], sweep_seconds=sweep_seconds, deadline=deadline)
     if listing.folders_read or not listing.complete:  # else only its time moved: the sweep's share grows
-        save_tree(tree_file, tree)
+        try:
+            save_tree(tree_file, tree)
+        except OSError as error:  # only a cache: the next tick reads more folders, nothing is lost
+            context.log.warning(f"{variant}: could not remember the incoming folders in {tree_file}: {error}")
     return listing
 
 
@@ -134,7 +137,7 @@ def new_tokenizer_output_sensor(context: SensorEvaluationContext, folders: Token
         statuses, errors = {}, {}
         for batch in queue.batches:
             statuses[batch], errors[batch] = _status(context.instance, batch.batch_id(variant))
-        listing = _changed_files(previous_tables, os.path.join(root, variant), variant, queue,
+        listing = _changed_files(context, previous_tables, os.path.join(root, variant), variant, queue,
                                  incoming_watch.full_sweep_seconds, deadline)
         for path, why in listing.oddities:
             context.log.warning(f"{variant}/{path}: {why} (left out)")

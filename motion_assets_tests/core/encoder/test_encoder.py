@@ -212,15 +212,15 @@ def test_ids_beyond_the_codebook_are_refused():
         train_encoder([np.array([1, 2, 500])], tiny_config())
 
 
-def test_a_capped_training_set_trains_on_a_seeded_sample_of_that_size():
+def test_a_capped_epoch_trains_on_a_seeded_draw_of_that_size():
     sequences = patterned_sequences(160)
-    config = tiny_config(train={"max_sequences": 50, "epochs": 1})
+    config = tiny_config(train={"max_sequences": 50, "epochs": 2})
     first, again = train_encoder(sequences, config), train_encoder(sequences, config)
-    assert (first.n_train + first.n_val, first.sampled_from) == (50, 160)
+    assert (first.per_epoch, first.n_val, first.n_train) == (50, 5, 155)
     for name, weight in first.model.state_dict().items():
         torch.testing.assert_close(weight, again.model.state_dict()[name], msg=name)
 
 
-def test_an_uncapped_training_set_uses_every_sequence():
+def test_an_uncapped_epoch_trains_on_every_sequence():
     result = train_encoder(patterned_sequences(160), tiny_config(train={"epochs": 1}))
-    assert (result.n_train + result.n_val, result.sampled_from) == (160, 160)
+    assert (result.per_epoch, result.n_val, result.n_train) == (144, 16, 144)

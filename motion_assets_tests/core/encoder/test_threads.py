@@ -32,3 +32,17 @@ def test_the_policy_is_applied_to_torch(monkeypatch):
     monkeypatch.setenv(THREADS_VARIABLE, "2")
     assert use_torch_threads() == 2
     assert torch.get_num_threads() == 2
+
+
+def test_blas_threads_limits_numpy_blas_inside_the_block_and_restores_it_after():
+    from threadpoolctl import threadpool_info
+
+    from motion_assets.core.encoder.threads import blas_threads
+
+    def counts():
+        return [lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"]
+
+    before = counts()
+    with blas_threads(1):
+        assert counts() and set(counts()) == {1}
+    assert counts() == before
