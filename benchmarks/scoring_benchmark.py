@@ -72,12 +72,16 @@ def split(table, held_out_share: float = 0.3):
 
 def fit_bundles(training, d_model: int, epochs: int, seed: int, target_share: float | None):
     """One trained encoder, and a calibrated bundle per clusterer kind: {kind: bundle}."""
+    import dataclasses
+
     from motion_assets.core.clustering.pipeline import make_clusterer
     from motion_assets.core.encoder.config import SequenceEmbedConfig
     from motion_assets.core.encoder.featurizer import EncoderFeaturizer
     from motion_assets.core.scoring.bundle import make_scoring_bundle
     from motion_assets.core.scoring.calibration import calibrated_bundle
+    from motion_assets.core.scoring.unknown_detector import UnknownDetector
     from motion_assets.core.sequences.facts import table_levels
+    from motion_assets.core.sequences.overlap import featurizer_sequences
 
     config = SequenceEmbedConfig.from_dict({
         "seed": seed, "codebook_size": int(training["codebook_size"].iloc[0]),
@@ -103,6 +107,12 @@ def fit_bundles(training, d_model: int, epochs: int, seed: int, target_share: fl
         print(f"{kind}: {pipeline.n_clusters_} clusters, noise "
               f"{(pipeline.labels_ < 0).mean():.3f}, fit {time.perf_counter() - started:.1f} s")
         bundles[kind] = bundle
+    started = time.perf_counter()  # the deployed default's unknown evidence on the GMM bundle
+    detector = UnknownDetector().fit(featurizer.model_, featurizer_sequences(training))
+    bundles["bayes_gmm + unknown detector"] = dataclasses.replace(
+        bundles["bayes_gmm"], encoder=featurizer.model_, unknown_detector=detector)
+    print(f"unknown detector ({', '.join(detector.voice_names)}): fit "
+          f"{time.perf_counter() - started:.1f} s")
     return bundles
 
 
@@ -208,6 +218,8 @@ def _speed_one(kind, built, path, singles, new, batch, reload_calls: int) -> Non
     rows.update(_timed({"old-tool-like: reload per call, 182": reload}, singles[182][:reload_calls]))
     rows.update(_encoder_steps(bundle.featurizer.model_, singles[182]))
     rows.update(_cluster_steps(bundle, singles[182]))
+    if bundle.unknown_detector is not None:
+        rows.update(_detector_step(bundle, singles[182]))
     started, started_cpu, repeats = time.perf_counter(), time.process_time(), 3
     for _ in range(repeats):
         score_sequences(bundle, batch)
@@ -282,6 +294,18 @@ def _cluster_steps(bundle, sequences) -> dict:
     return _timed({"cluster step: library calls (before)": library,
                    "cluster step: one pass (assign_with_membership)":
                        clusterer.assign_with_membership}, reduced)
+
+
+def _detector_step(bundle, sequences) -> dict:
+    """The unknown detector's voices of one 182-code sequence, its embedding given."""
+    import numpy as np
+
+    from motion_assets.core.encoder.inference import embed
+
+    arrays = [np.asarray(codes, dtype=np.int64) for codes in sequences]
+    embedded = {id(codes): embed(bundle.encoder, [codes]) for codes in arrays}
+    return _timed({"unknown detector step (voices)": lambda codes: bundle.unknown_detector.voices(
+        bundle.encoder, [codes], embedded[id(codes)])}, arrays)
 
 
 def _timed(calls: dict, inputs) -> dict[str, tuple[float, float, float]]:
