@@ -153,6 +153,14 @@ class PreviousTables(ConfigurableResource):
             return None
         return read_table(path).to_pandas()
 
+    def read_current_model(self, asset: str, partition: str) -> tuple[bytes, str] | None:
+        """The model file the asset published last (its bytes and recorded sha256), if any."""
+        try:
+            data, current = read_current_version(self.layout, asset, partition)
+        except FileNotFoundError:
+            return None
+        return data, current.sha256
+
     def write_aside(self, asset: str, partition: str, table: pa.Table | pd.DataFrame) -> UPath:
         path = self.layout.failed_checks_table(asset, partition)
         write_table(path, table)

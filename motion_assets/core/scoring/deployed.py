@@ -7,9 +7,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from motion_assets.core.clustering.pipeline import ClusterPipeline
+from motion_assets.core.clustering.stable_ids import stable_cluster_ids
 from motion_assets.core.curation.taxonomy import Taxonomy
 from motion_assets.core.encoder.model import SequenceEncoder
 from motion_assets.core.encoder.surprisal import supports_surprisal
@@ -81,14 +83,17 @@ def select_model(training: pd.DataFrame, encoder: SequenceEncoder,
 def deployed_bundle(encoder: SequenceEncoder, fitted: Mapping[str, ClusterPipeline],
                     table: pd.DataFrame, config: ScoringBundleConfig, variant: str, *,
                     taxonomy: Taxonomy, labelled: pd.DataFrame,
-                    candidates: pd.DataFrame | None = None) -> Deployment:
+                    candidates: pd.DataFrame | None = None,
+                    previous: ScoringBundle | None = None) -> Deployment:
     """Choose (:func:`select_model`), fit the unknown detector, calibrate or configure the
     thresholds, curate (:func:`~motion_assets.core.scoring.curation.curated_bundle`; raises
     :class:`~motion_assets.core.curation.taxonomy.TaxonomyError` or ``ValueError``).
-    ``labelled``: the labelled subset (rows without a label are not used to choose)."""
+    ``labelled``: the labelled subset (rows without a label are not used to choose);
+    ``previous``: the bundle deployed before, whose cluster ids the new one keeps."""
     training = unique_sequences(table)
     with_labels = labelled[labelled["label"].notna()] if len(labelled) else None
     selection = select_model(training, encoder, fitted, with_labels, config)
+    keep_cluster_ids(selection.pipeline, training, previous)
     voices = tuple(v for v in config.unknown_voices
                    if v != "surprisal" or supports_surprisal(encoder)) or ("novelty",)
     detector = UnknownDetector(voices).fit(encoder, featurizer_sequences(training))
@@ -106,3 +111,21 @@ def deployed_bundle(encoder: SequenceEncoder, fitted: Mapping[str, ClusterPipeli
     bundle, names = curated_bundle(bundle, taxonomy, labelled=labelled, training=training,
                                    candidates=candidates)
     return Deployment(bundle, selection, scores, names)
+
+
+def keep_cluster_ids(pipeline: ClusterPipeline, training: pd.DataFrame,
+                     previous: ScoringBundle | None) -> None:
+    """Renumber ``pipeline`` (fitted on ``training``, in order) so that its clusters carry the
+    ids of the previous bundle's clusters they share most members with (stable_ids.py); the
+    first bundle numbers them by size. The taxonomy names clusters by id: a refit, or a model
+    of another kind chosen by the evidence, must not hand a name to a different cluster."""
+    ids = training["sequence_id"].to_numpy()
+    before = None
+    if previous is not None:
+        before = pd.Series(previous.pipeline.predict(previous.featurizer.transform(training)),
+                           index=ids)
+    current = pd.Series(np.asarray(pipeline.labels_), index=ids)
+    stable = stable_cluster_ids(before, current)
+    mapping = dict(zip(current.to_numpy().tolist(), stable.to_numpy().tolist()))
+    pipeline.renumber({k: mapping[v] for k, v in pipeline.cluster_ids_.items() if v in mapping})
+

@@ -78,7 +78,8 @@ def scoring_bundle(
             load_encoder(io.BytesIO(sequence_encoder), device="cpu"), fitted, code_sequences,
             config, context.partition_key, taxonomy=taxonomy_from_table(cluster_taxonomy),
             labelled=labelled_sequences,
-            candidates=previous_tables.read("new_action_candidates", context.partition_key))
+            candidates=previous_tables.read("new_action_candidates", context.partition_key),
+            previous=_previous_bundle(context, previous_tables))
     except (TaxonomyError, ValueError) as error:
         raise Failure(f"scoring_bundle of {context.partition_key}: {error}") from None
     bundle, selection, names = deployment.bundle, deployment.selection, deployment.names
@@ -131,6 +132,18 @@ def _read_selection(config: ScoreSequencesConfig, variant_folder: str, settings)
     except ValueError as error:
         raise Failure(str(error)) from None
     return read_sequence_paths(variant_folder, files, settings)
+
+
+def _previous_bundle(context: AssetExecutionContext, previous_tables: PreviousTables):
+    """The bundle published last (its cluster ids are kept), or None: none, or unreadable."""
+    published = previous_tables.read_current_model("scoring_bundle", context.partition_key)
+    if published is None:
+        return None
+    try:
+        return bundle_from_bytes(*published)
+    except Exception as error:  # noqa: BLE001 - an old or damaged file: ids restart by size
+        context.log.warning(f"previous scoring_bundle not readable, cluster ids by size: {error}")
+        return None
 
 
 @asset(

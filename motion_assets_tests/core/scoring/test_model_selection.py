@@ -1,5 +1,7 @@
 """Choosing the deployed model by evidence: held-out labels, never the labels it learnt from."""
 
+from types import SimpleNamespace
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -7,6 +9,7 @@ from sklearn.datasets import make_blobs
 
 from motion_assets.core.clustering.config import KMeansConfig
 from motion_assets.core.clustering.pipeline import make_clusterer
+from motion_assets.core.scoring.deployed import keep_cluster_ids
 from motion_assets.core.scoring.model_selection import Candidate, select_deployed_model
 
 N = 300
@@ -76,3 +79,27 @@ def test_without_labels_stability_decides_and_label_learners_are_skipped(tables)
     assert selection.criterion == "internal"
     assert list(selection.table["method"]) == ["signal/kmeans"]
     assert selection.table.iloc[0]["stability"] > 0.9
+
+
+def test_a_redeployed_model_keeps_the_cluster_ids_of_the_bundle_before_it(tables):
+    """The taxonomy names clusters by id: a model fitted again, under ids its clusterer chose
+    afresh, takes over the ids of the clusters it shares members with."""
+    table, _ = tables
+    signal = Columns("signal", ["x", "y"])
+    before = kmeans().fit(signal.transform(table))
+    keep_cluster_ids(before, table, None)
+    shuffled = {k: (v + 1) % 3 for k, v in before.cluster_ids_.items()}  # as a refit may number
+    previous = SimpleNamespace(pipeline=before.renumber(shuffled), featurizer=signal)
+    again = make_clusterer("kmeans", KMeansConfig(n_clusters=3, random_state=7), with_novelty=False)
+    again.fit(signal.transform(table))
+    keep_cluster_ids(again, table, previous)
+    assert (again.labels_ == previous.pipeline.labels_).all()
+    assert (again.predict(signal.transform(table)) == previous.pipeline.labels_).all()
+
+
+def test_a_first_bundle_numbers_its_clusters_by_size(tables):
+    table, _ = tables
+    pipeline = kmeans().fit(Columns("signal", ["x", "y"]).transform(table.iloc[:200]))
+    keep_cluster_ids(pipeline, table.iloc[:200], None)
+    sizes = pd.Series(pipeline.labels_).value_counts()
+    assert list(sizes.index) == sorted(sizes.index) and sizes.is_monotonic_decreasing
