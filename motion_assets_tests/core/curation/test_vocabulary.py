@@ -9,6 +9,7 @@ from motion_assets.core.curation.vocabulary import (
     CuratedVocabulary,
     build_vocabulary,
     extension_id,
+    unit_rows,
 )
 
 
@@ -59,6 +60,24 @@ def test_an_accepted_candidate_claims_nearby_unknowns_only():
     assert claimed[:20].mean() >= 0.8 and not claimed[20:].any()
     assert (out["action"][claimed] == "drop").all() and not out["unknown"][claimed].any()
     assert out["unknown"][20:35].all()
+
+
+def test_a_flagged_sequence_within_the_radius_is_claimed_even_nearer_a_known_centroid():
+    rng = np.random.default_rng(3)
+    known_centre, new_centre = np.array([1.0, 0.0, 0.0]), np.array([1.0, 0.25, 0.0])
+    features, clusters = _blobs(rng, [known_centre])
+    members, _ = _blobs(rng, [new_centre], spread=0.1)
+    vocabulary = build_vocabulary(parse_taxonomy({"accept": {"cand-near": "drop"}}), {},
+                                  training_features=features, training_clusters=clusters,
+                                  candidate_features={"cand-near": members})
+    between = unit_rows(np.array([[1.0, 0.1, 0.0]]))  # nearer the known cluster's centroid
+    extension = vocabulary.extensions[0]
+    assert (np.linalg.norm(between - vocabulary.cluster_centroids[0])
+            < np.linalg.norm(between - extension.centroid) <= extension.radius)
+    flagged = vocabulary.apply(between, [0], [0], [True])
+    unflagged = vocabulary.apply(between, [0], [0], [False])
+    assert flagged["action_cluster"].tolist() == [extension_id("cand-near")]
+    assert unflagged["action_cluster"].tolist() == [0]
 
 
 def test_the_vocabulary_round_trips_through_json():
