@@ -185,6 +185,8 @@ def _resized(codes, length: int) -> list[int]:
 
 
 def _speed_one(kind, built, path, singles, new, batch, reload_calls: int) -> None:
+    import numpy as np
+
     from motion_assets.core.files.verified_pickle import sha256_hex
     from motion_assets.core.scoring.bundle import bundle_from_bytes, bundle_to_bytes
     from motion_assets.core.scoring.score import (
@@ -236,6 +238,8 @@ def _speed_one(kind, built, path, singles, new, batch, reload_calls: int) -> Non
     print(f"  batches of {len(batch):,} (mean {batch['length'].mean():.0f} codes): "
           f"{repeats * len(batch) / wall:,.0f} sequences/s wall, "
           f"{repeats * len(batch) / cpu:,.0f} sequences per CPU second")
+    if bundle.unknown_detector is not None:
+        batch_surprisal_speed(bundle.encoder, [np.asarray(codes) for codes in batch["codes"][:256]])
 
 
 def _encoder_steps(model, sequences) -> dict:
@@ -297,15 +301,69 @@ def _cluster_steps(bundle, sequences) -> dict:
 
 
 def _detector_step(bundle, sequences) -> dict:
-    """The unknown detector's voices of one 182-code sequence, its embedding given."""
+    """One 182-code sequence's encoder step with the surprisal: the two forwards scoring ran
+    before (``embed``, then the model again with a log-softmax over every step) against
+    ``embed_with_surprisal``; and the detector's voices, embedding and surprisal given."""
     import numpy as np
 
     from motion_assets.core.encoder.inference import embed
+    from motion_assets.core.encoder.surprisal import embed_with_surprisal
 
+    model, detector = bundle.encoder, bundle.unknown_detector
     arrays = [np.asarray(codes, dtype=np.int64) for codes in sequences]
-    embedded = {id(codes): embed(bundle.encoder, [codes]) for codes in arrays}
-    return _timed({"unknown detector step (voices)": lambda codes: bundle.unknown_detector.voices(
-        bundle.encoder, [codes], embedded[id(codes)])}, arrays)
+    given = {id(codes): embed_with_surprisal(model, [codes]) for codes in arrays}
+    return _timed({
+        "encoder + surprisal: two forwards (before)":
+            lambda codes: (embed(model, [codes]), _two_pass_surprisal(model, [codes])),
+        "encoder + surprisal: one forward": lambda codes: embed_with_surprisal(model, [codes]),
+        "unknown detector voices (both given)":
+            lambda codes: detector.voices(model, [codes], *given[id(codes)]),
+    }, arrays)
+
+
+def _two_pass_surprisal(model, sequences):
+    """The surprisal as scoring computed it before one forward served both: the model run
+    again, then the log-probabilities of every code at every step, the target's picked."""
+    import torch
+
+    from motion_assets.core.encoder.length_batches import to_tokens
+
+    with torch.inference_mode():
+        tokens, lengths = to_tokens(sequences)
+        states, _ = model(tokens, lengths)
+        log_p = torch.log_softmax(model.head(states[:, :-1]).float(), dim=-1)
+        return (-log_p.gather(2, (tokens[:, 1:] - 1)[..., None])[..., 0].mean(dim=1)).numpy()
+
+
+def batch_surprisal_speed(model, sequences, repeats: int = 3) -> None:
+    """Sequences per CPU second of ``embed_with_surprisal`` on batches of the held-out
+    sequences, per size of the output layer's step chunk (surprisal.HEAD_STEPS), against
+    the two forwards before (in its batches of 64)."""
+    from motion_assets.core.encoder import surprisal
+    from motion_assets.core.encoder.inference import embed
+    from motion_assets.core.encoder.length_batches import bucket_batches
+
+    def two_forwards():
+        embed(model, sequences)
+        lengths = [len(codes) for codes in sequences]
+        for batch in bucket_batches(lengths, 64):
+            _two_pass_surprisal(model, [sequences[i] for i in batch])
+
+    runs = {"two forwards (before)": two_forwards}
+    default = surprisal.HEAD_STEPS
+    for steps in (64, 256, 1024, 4096):
+        runs[f"one forward, HEAD_STEPS {steps}"] = lambda steps=steps: (
+            setattr(surprisal, "HEAD_STEPS", steps), surprisal.embed_with_surprisal(model, sequences))
+    try:
+        for name, run in runs.items():
+            started = time.process_time()
+            for _ in range(repeats):
+                run()
+            print(f"  embedding + surprisal of {len(sequences)} sequences, {name:30s} "
+                  f"{repeats * len(sequences) / (time.process_time() - started):7,.0f} "
+                  "sequences per CPU second")
+    finally:
+        surprisal.HEAD_STEPS = default
 
 
 def _timed(calls: dict, inputs) -> dict[str, tuple[float, float, float]]:

@@ -141,10 +141,12 @@ class ClusterPipeline:
             return self.novelty.score(features)
         return self.novelty.score(self.transform(features) if reduced is None else reduced)
 
-    def score_parts(self, features) -> tuple[Assignments, np.ndarray, np.ndarray, np.ndarray]:
+    def score_parts(self, features, *, with_novelty: bool = True,
+                    ) -> tuple[Assignments, np.ndarray, np.ndarray, np.ndarray]:
         """Assignments, soft membership ``(n, n_clusters_)``, the stable id of each
-        soft-membership column and the novelty ``[N]`` (NaN without one), from one
-        preprocessing pass: what the scoring path needs."""
+        soft-membership column and the novelty ``[N]`` (NaN without one, or when not
+        ``with_novelty``: a caller with its own novelty), from one preprocessing pass: what
+        the scoring path needs."""
         reduced = self.transform(features)
         column_ids = np.array([self.cluster_ids_.get(j, j) for j in range(self.n_clusters_)],
                               dtype=np.int64)
@@ -153,8 +155,9 @@ class ClusterPipeline:
             assignments, soft = self.clusterer.assign(reduced), self.clusterer.predict_proba(reduced)
         else:
             assignments, soft = one_pass(reduced)
-        return (self._renumbered(assignments), soft, column_ids,
-                self.novelty_score(features, reduced))
+        novelty = (self.novelty_score(features, reduced) if with_novelty
+                   else np.full(features.shape[0], np.nan))
+        return self._renumbered(assignments), soft, column_ids, novelty
 
 
 def make_clusterer(kind: str,

@@ -52,6 +52,20 @@ def embed(
     Sequences are cut to the model's ``max_len`` as in training; vectors are L2-normalized
     when the config's ``export.l2_normalize`` says so.
     """
+    out = np.empty((len(sequences), model.embedding_dim), dtype=np.float32)
+    for rows, pooled, _ in encoded_batches(model, sequences, batch_size=batch_size):
+        out[rows] = pooled
+    return out
+
+
+def encoded_batches(model: SequenceEncoder, sequences: Sequence[np.ndarray], *,
+                    batch_size: int | None = None, with_states: bool = False):
+    """Per equal-length batch: (row indices, their :func:`embed` vectors ``[B, H]`` numpy,
+    and with ``with_states`` (tokens ``[B, L]``, RNN states ``[B, L, H]``), else None).
+
+    What :func:`embed` and a caller that also reads every step's state (the next-code
+    likelihood, core/encoder/surprisal.py) share; call it under ``torch.inference_mode``.
+    """
     config = model.config
     if not isinstance(config.sequence.max_len, int):
         raise TypeError("the model's config has no resolved max_len; train or load it first")
@@ -66,10 +80,10 @@ def embed(
     lengths = np.array([len(s) for s in sequences])
     if (lengths < 1).any():
         raise ValueError("cannot embed an empty sequence")
-    out = np.empty((len(sequences), model.embedding_dim), dtype=np.float32)
     for batch in bucket_batches(lengths, batch_size or config.export.batch_size):
         tokens, batch_lengths = to_tokens([sequences[i] for i in batch], device)
-        if uses_table_kernel(model, len(batch)):
+        states = None
+        if not with_states and uses_table_kernel(model, len(batch)):
             pooled = pool_equal_lengths(model, tokens, _cached(model, input_gate_tables))
         else:
             # the model's own RNN on looked-up embeddings (their sum over the id and the FSQ
@@ -79,8 +93,7 @@ def embed(
                 pooled = model.pool(states, batch_lengths).float()
         if config.export.l2_normalize:
             pooled = F.normalize(pooled, dim=1)
-        out[batch] = pooled.float().cpu().numpy()
-    return out
+        yield batch, pooled.float().cpu().numpy(), (tokens, states) if with_states else None
 
 
 def _precision(model: SequenceEncoder):

@@ -18,11 +18,12 @@ from collections.abc import Sequence
 import numpy as np
 import torch
 
-from motion_assets.core.encoder.length_batches import bucket_batches, to_tokens, truncate
+from motion_assets.core.encoder.inference import encoded_batches
 from motion_assets.core.encoder.model import SequenceEncoder
 
-# rows per forward: the [rows, length, K] log-probabilities stay ~40 MB at K = 2048
-SURPRISAL_BATCH = 64
+# predicted steps per output-layer product (logits [steps, K] reused: 4 MB at K = 2048);
+# 256-1,024 equal within noise, 4,096 slower: `scoring_benchmark.py`'s HEAD_STEPS sweep
+HEAD_STEPS = 512
 
 
 def supports_surprisal(model: SequenceEncoder) -> bool:
@@ -31,29 +32,45 @@ def supports_surprisal(model: SequenceEncoder) -> bool:
 
 
 @torch.inference_mode()
+def embed_with_surprisal(model: SequenceEncoder, sequences: Sequence[np.ndarray], *,
+                         batch_size: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """``(embed(model, sequences), sequence_surprisal(model, sequences))`` from one forward:
+    the states that are pooled into the embedding also predict each next code (under the
+    config's ``train.precision``, as ``embed`` runs them; float32 by default)."""
+    if not supports_surprisal(model):
+        raise ValueError(f"surprisal needs a unidirectional ntp encoder, this one is "
+                         f"{model.config.objective.task}")
+    embeddings = np.empty((len(sequences), model.embedding_dim), dtype=np.float32)
+    surprisal = np.full(len(sequences), np.nan)
+    for rows, pooled, (tokens, states) in encoded_batches(
+            model, sequences, batch_size=batch_size, with_states=True):
+        embeddings[rows] = pooled
+        if tokens.shape[1] >= 2:  # one code has nothing to predict: NaN
+            surprisal[rows] = _mean_surprise(model.head, states[:, :-1], tokens[:, 1:] - 1)
+    return embeddings, surprisal
+
+
 def sequence_surprisal(model: SequenceEncoder, sequences: Sequence[np.ndarray]) -> np.ndarray:
     """Mean next-code negative log-likelihood ``[N]`` float64, in input order.
 
     Sequences are cut to the model's ``max_len`` as in training; a sequence of one code has
     nothing to predict and gets NaN.
     """
-    if not supports_surprisal(model):
-        raise ValueError(f"surprisal needs a unidirectional ntp encoder, this one is "
-                         f"{model.config.objective.task}")
-    sequences, _ = truncate(sequences, model.config.sequence.max_len)
-    model.eval()
-    device = next(model.parameters()).device
-    lengths = np.array([len(s) for s in sequences])
-    out = np.full(len(sequences), np.nan)
-    predictable = np.flatnonzero(lengths >= 2)
-    for batch in bucket_batches(lengths[predictable], SURPRISAL_BATCH):
-        rows = predictable[batch]
-        tokens, batch_lengths = to_tokens([sequences[i] for i in rows], device)
-        states, _ = model(tokens, batch_lengths)  # one length per bucket: no padding
-        log_p = torch.log_softmax(model.head(states[:, :-1]).float(), dim=-1)
-        picked = log_p.gather(2, (tokens[:, 1:] - 1)[..., None])[..., 0]
-        out[rows] = (-picked.mean(dim=1)).double().cpu().numpy()
-    return out
+    return embed_with_surprisal(model, sequences)[1]
+
+
+def _mean_surprise(head: torch.nn.Linear, states: torch.Tensor, targets: torch.Tensor) -> np.ndarray:
+    """Mean over steps of ``-log_softmax`` at the next code per row ``[B]`` float64; the
+    output layer runs on :data:`HEAD_STEPS` steps at a time into one reused logits buffer."""
+    rows, steps = targets.shape
+    inputs, targets = states.float().reshape(rows * steps, -1), targets.reshape(-1, 1)
+    surprise = inputs.new_empty(rows * steps)
+    logits = inputs.new_empty(min(rows * steps, HEAD_STEPS), head.out_features)
+    for start in range(0, rows * steps, HEAD_STEPS):
+        chunk = slice(start, start + HEAD_STEPS)
+        z = torch.addmm(head.bias, inputs[chunk], head.weight.T, out=logits[: len(targets[chunk])])
+        surprise[chunk] = torch.log_softmax(z, 1).gather(1, targets[chunk])[:, 0].neg_()
+    return surprise.view(rows, steps).mean(1).double().cpu().numpy()
 
 
 class SurprisalNovelty:
@@ -64,8 +81,11 @@ class SurprisalNovelty:
     """
 
     def fit(self, model: SequenceEncoder, sequences: Sequence[np.ndarray]) -> SurprisalNovelty:
-        values = sequence_surprisal(model, sequences)
-        values = values[~np.isnan(values)]
+        return self.fit_values(sequence_surprisal(model, sequences))
+
+    def fit_values(self, surprisal: np.ndarray) -> SurprisalNovelty:
+        """Fit on training surprisals already computed (``sequence_surprisal``'s values)."""
+        values = surprisal[~np.isnan(surprisal)]
         if not len(values):
             raise ValueError("surprisal needs training sequences of at least two codes")
         self.training_surprisal_ = np.sort(values)

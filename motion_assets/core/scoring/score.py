@@ -46,6 +46,7 @@ from motion_assets.core.clustering.assignments import NOISE
 from motion_assets.core.curation.vocabulary import CuratedVocabulary
 from motion_assets.core.encoder.featurizer import EncoderFeaturizer
 from motion_assets.core.encoder.inference import embed
+from motion_assets.core.encoder.surprisal import embed_with_surprisal
 from motion_assets.core.encoder.threads import blas_threads, torch_threads
 from motion_assets.core.scoring.bundle import ScoringBundle
 from motion_assets.core.scoring.unknown import UNKNOWN_SCORES, unknown_flags
@@ -96,28 +97,50 @@ _EMPTY = {"cluster": np.zeros(0, np.int64), "best_cluster": np.zeros(0, np.int64
 
 def _score_batch(bundle: ScoringBundle, table: pd.DataFrame) -> dict[str, np.ndarray]:
     """The score columns (all but sequence_id and bundle_hash) of one batch of rows."""
+    if _embeds_codes(bundle):
+        sequences = featurizer_sequences(table)
+        return _score_features(bundle, *_encoded(bundle, sequences), sequences)
     sequences = featurizer_sequences(table) if bundle.unknown_detector is not None else None
-    return _score_features(bundle, bundle.featurizer.transform(table), sequences)
+    return _score_features(bundle, bundle.featurizer.transform(table), None, sequences)
 
 
-def _score_features(bundle: ScoringBundle, features,
+def _embeds_codes(bundle: ScoringBundle) -> bool:
+    """Whether the featurizer is the plain encoder: features straight from the codes."""
+    featurizer = bundle.featurizer
+    return isinstance(featurizer, EncoderFeaturizer) and not featurizer.remove_overlap
+
+
+def _encoded(bundle: ScoringBundle, sequences: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray | None]:
+    """The plain encoder's features of ``sequences`` and, when the unknown detector has a
+    surprisal voice, their surprisal, from the same forward (one LSTM pass, not two)."""
+    model, detector = bundle.featurizer.model_, bundle.unknown_detector
+    if detector is not None and detector.uses_surprisal and model is bundle.encoder:
+        return embed_with_surprisal(model, sequences)
+    return embed(model, sequences), None
+
+
+def _score_features(bundle: ScoringBundle, features, surprisal: np.ndarray | None = None,
                     sequences: list[np.ndarray] | None = None) -> dict[str, np.ndarray]:
     """The score columns of featurized rows: what a batch and a single sequence share.
-    ``sequences``: the rows' codes, which the bundle's unknown detector needs (when it has one)."""
-    pipeline = bundle.pipeline
-    assignments, soft, column_ids, novelty = pipeline.score_parts(features)
+    ``sequences``: the rows' codes, which the bundle's unknown detector needs (when it has
+    one); ``surprisal``: their ``sequence_surprisal``, when already computed."""
+    pipeline, detector = bundle.pipeline, bundle.unknown_detector
+    # the detector's own novelty replaces the pipeline's: not computed for nothing
+    assignments, soft, column_ids, novelty = pipeline.score_parts(
+        features, with_novelty=detector is None)
     if soft.shape[1]:
         best, soft_max = column_ids[soft.argmax(axis=1)], soft.max(axis=1)
     else:  # a fit that found no cluster: everything is noise
         rows = features.shape[0]
         best, soft_max = np.full(rows, NOISE, dtype=np.int64), np.zeros(rows)
-    surprisal = np.full(features.shape[0], np.nan)
-    if bundle.unknown_detector is not None:
+    if detector is not None:
         embeddings = features if isinstance(bundle.featurizer, EncoderFeaturizer) else None
-        voices = bundle.unknown_detector.voices(bundle.encoder, sequences, embeddings)
-        novelty, surprisal = voices["novelty"], voices.get("surprisal", surprisal)
-        score = bundle.unknown_detector.score(voices)
+        voices = detector.voices(bundle.encoder, sequences, embeddings, surprisal)
+        novelty = voices["novelty"]
+        surprisal = voices.get("surprisal", np.full(features.shape[0], np.nan))
+        score = detector.score(voices)
     else:
+        surprisal = np.full(features.shape[0], np.nan)
         score = UNKNOWN_SCORES[bundle.unknown_score](
             assignments.probability, soft_max, assignments.outlier_score, assignments.is_noise,
             novelty)
@@ -189,14 +212,13 @@ def _codes_scores(bundle: ScoringBundle, codes, codes_per_window: int | None) ->
     """Score columns of one code list: the encoder embeds the reader's codes directly, so
     no input table is built (~1.5 ms of pandas per call)."""
     record = codes_record(bundle, codes, codes_per_window)
-    featurizer = bundle.featurizer
     sequences = [np.asarray(record["codes"], dtype=np.int64)]  # as featurizer_sequences reads it
     with blas_threads(torch_threads()):  # one query: BLAS threads only wait (threads.py)
-        if isinstance(featurizer, EncoderFeaturizer) and not featurizer.remove_overlap:
-            features = embed(featurizer.model_, sequences)
-        else:  # other featurizers read table columns: a one-row table
-            features = featurizer.transform(_one_row_table(record, "codes"))
-        return _score_features(bundle, features, sequences)
+        if _embeds_codes(bundle):
+            return _score_features(bundle, *_encoded(bundle, sequences), sequences)
+        # other featurizers read table columns: a one-row table
+        features = bundle.featurizer.transform(_one_row_table(record, "codes"))
+        return _score_features(bundle, features, None, sequences)
 
 
 def codes_table(bundle: ScoringBundle, codes, codes_per_window: int | None = None,

@@ -26,7 +26,12 @@ from sklearn.mixture import GaussianMixture
 from motion_assets.core.clustering.novelty import KnnNovelty
 from motion_assets.core.encoder.inference import embed
 from motion_assets.core.encoder.model import SequenceEncoder
-from motion_assets.core.encoder.surprisal import SurprisalNovelty, supports_surprisal
+from motion_assets.core.encoder.surprisal import (
+    SurprisalNovelty,
+    embed_with_surprisal,
+    sequence_surprisal,
+    supports_surprisal,
+)
 
 VOICES = ("novelty", "surprisal", "density")
 # benchmarks/quality_benchmark.py, SyntheticSpec.hard seeds 0-2 (BENCHMARKS.md): the largest and
@@ -61,18 +66,19 @@ class UnknownDetector:
     def fit(self, encoder: SequenceEncoder, sequences: Sequence[np.ndarray]) -> UnknownDetector:
         if "surprisal" in self.voice_names and not supports_surprisal(encoder):
             raise ValueError("the surprisal voice needs a unidirectional ntp encoder")
-        embeddings = embed(encoder, sequences)
+        uses_surprisal = "surprisal" in self.voice_names
+        embeddings, surprisal = (embed_with_surprisal(encoder, sequences) if uses_surprisal
+                                 else (embed(encoder, sequences), None))
         self.novelty_ = KnnNovelty(self.k, self.max_reference, normalize=True,
                                    random_state=self.random_state).fit(embeddings)
-        self.surprisal_ = (SurprisalNovelty().fit(encoder, sequences)
-                           if "surprisal" in self.voice_names else None)
+        self.surprisal_ = SurprisalNovelty().fit_values(surprisal) if uses_surprisal else None
         self.density_ = None
         if "density" in self.voice_names:
             self.density_ = GaussianMixture(min(self.density_components, len(embeddings) - 1),
                                             covariance_type="diag", reg_covar=1e-4,
                                             random_state=self.random_state).fit(embeddings)
             self.training_density_ = np.sort(-self.density_.score_samples(embeddings))
-        self.training_voices_ = self._voices(encoder, sequences, embeddings)
+        self.training_voices_ = self._voices(embeddings, surprisal)
         self.training_combined_ = np.sort(self._combine(self.training_voices_))
         return self
 
@@ -87,21 +93,35 @@ class UnknownDetector:
         copy.training_combined_ = np.sort(copy._combine(self.training_voices_))
         return copy
 
-    def _voices(self, encoder, sequences, embeddings) -> dict[str, np.ndarray]:
+    @property
+    def uses_surprisal(self) -> bool:
+        """Whether a voice needs the encoder's next-code surprisal (a fitted one)."""
+        return self.surprisal_ is not None
+
+    def _voices(self, embeddings: np.ndarray, surprisal: np.ndarray | None) -> dict[str, np.ndarray]:
         out = {"novelty": self.novelty_.score(embeddings)}
         if self.surprisal_ is not None:
-            out["surprisal"] = self.surprisal_.score(encoder, sequences)
+            out["surprisal"] = self.surprisal_.rank(surprisal)
         if self.density_ is not None:
             out["density"] = _rank(self.training_density_, -self.density_.score_samples(embeddings))
         return out
 
     def voices(self, encoder: SequenceEncoder, sequences: Sequence[np.ndarray],
-               embeddings: np.ndarray | None = None) -> dict[str, np.ndarray]:
-        """Every fitted voice's rank ``[N]``; ``embeddings``: the encoder's, when at hand."""
+               embeddings: np.ndarray | None = None,
+               surprisal: np.ndarray | None = None) -> dict[str, np.ndarray]:
+        """Every fitted voice's rank ``[N]``. ``embeddings`` (the encoder's) and ``surprisal``
+        (``sequence_surprisal``'s nats), when at hand, are not computed again; missing both,
+        one forward gives both (``embed_with_surprisal``)."""
         if not hasattr(self, "training_combined_"):
             raise RuntimeError("the unknown detector is not fitted: call fit first")
-        return self._voices(encoder, sequences,
-                            embed(encoder, sequences) if embeddings is None else embeddings)
+        needs_surprisal = self.uses_surprisal and surprisal is None
+        if embeddings is None and needs_surprisal:
+            embeddings, surprisal = embed_with_surprisal(encoder, sequences)
+        elif embeddings is None:
+            embeddings = embed(encoder, sequences)
+        elif needs_surprisal:
+            surprisal = sequence_surprisal(encoder, sequences)
+        return self._voices(embeddings, surprisal)
 
     def _combine(self, voices: dict[str, np.ndarray]) -> np.ndarray:
         return np.mean([voices[name] for name in self.voice_names], axis=0)

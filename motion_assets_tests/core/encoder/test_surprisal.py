@@ -4,7 +4,14 @@ import numpy as np
 import pytest
 import torch
 
-from motion_assets.core.encoder.surprisal import SurprisalNovelty, sequence_surprisal
+from motion_assets.core.encoder import inference
+from motion_assets.core.encoder.inference import embed
+from motion_assets.core.encoder.length_batches import to_tokens
+from motion_assets.core.encoder.surprisal import (
+    SurprisalNovelty,
+    embed_with_surprisal,
+    sequence_surprisal,
+)
 from motion_assets.core.encoder.training import train_encoder
 from motion_assets_tests.core.encoder.test_encoder import patterned_sequences, tiny_config
 
@@ -14,6 +21,33 @@ def trained():
     torch.set_num_threads(1)
     sequences = patterned_sequences(160)
     return train_encoder(sequences, tiny_config(train={"epochs": 8})).model, sequences
+
+
+def log_softmax_surprisal(model, sequences):
+    """The definition, one sequence at a time: the model's forward, a log-softmax over every
+    code at every step, the target's entry, the mean (NaN for one code)."""
+    out = []
+    with torch.inference_mode():
+        for codes in sequences:
+            codes = np.asarray(codes)[: model.config.sequence.max_len]
+            tokens, lengths = to_tokens([codes])
+            states, _ = model.eval()(tokens, lengths)
+            log_p = torch.log_softmax(model.head(states[:, :-1]), dim=-1)
+            picked = log_p.gather(2, (tokens[:, 1:] - 1)[..., None])
+            out.append(-picked.mean().item() if len(codes) > 1 else np.nan)
+    return np.array(out)
+
+
+@pytest.mark.parametrize("embed_kernel", ["rnn", "token_table"])
+def test_one_forward_gives_the_embedding_and_the_surprisal_of_two(trained, embed_kernel,
+                                                                   monkeypatch):
+    model, sequences = trained
+    if embed_kernel == "token_table":  # embed's kernel for large batches, on any batch
+        monkeypatch.setattr(inference, "TABLE_KERNEL_WORK", 1)
+    mixed = sequences[:30] + [np.array([4]), np.resize(sequences[0], 400)]  # one code; past max_len
+    embeddings, surprisal = embed_with_surprisal(model, mixed)
+    np.testing.assert_allclose(embeddings, embed(model, mixed), atol=1e-5)
+    np.testing.assert_allclose(surprisal, log_softmax_surprisal(model, mixed), rtol=1e-5)
 
 
 def test_sequences_unlike_training_are_more_surprising(trained):

@@ -9,6 +9,7 @@ from motion_assets.core.clustering.config import KMeansConfig
 from motion_assets.core.clustering.pipeline import make_clusterer
 from motion_assets.core.encoder.config import SequenceEmbedConfig
 from motion_assets.core.encoder.featurizer import EncoderFeaturizer
+from motion_assets.core.encoder.inference import embed
 from motion_assets.core.features.featurizers import DigitStatistics
 from motion_assets.core.features.views import MultiView
 from motion_assets.core.files.verified_pickle import sha256_hex
@@ -18,12 +19,13 @@ from motion_assets.core.scoring.bundle import (
     make_scoring_bundle,
 )
 from motion_assets.core.scoring.calibration import calibrated_bundle
-from motion_assets.core.scoring.score import score_sequences
+from motion_assets.core.scoring.score import score_one, score_sequences
 from motion_assets.core.scoring.unknown_detector import UnknownDetector
 from motion_assets.core.sequences.facts import table_levels
 from motion_assets.core.sequences.overlap import featurizer_sequences
 from motion_assets.core.sequences.table import unique_sequences
 from motion_assets.core.synthetic import synthetic_sequence_table
+from motion_assets_tests.core.encoder.test_surprisal import log_softmax_surprisal
 
 
 @pytest.fixture(scope="module")
@@ -91,3 +93,52 @@ def test_a_bundle_with_an_encoder_inside_a_multi_view_round_trips(data):
     np.testing.assert_array_equal(before["cluster"], after["cluster"])
     np.testing.assert_allclose(before["unknown_score"], after["unknown_score"], atol=1e-6)
     assert (before["unknown"] == after["unknown"]).all()
+
+
+def encoder_bundle(data, detector):
+    """The deployed shape: the plain encoder as featurizer (with the pipeline's own kNN
+    novelty), the detector beside it."""
+    training, encoder = data["training"], data["encoder"]
+    featurizer = EncoderFeaturizer.from_model(encoder)
+    pipeline = make_clusterer("kmeans", KMeansConfig(n_clusters=7)).fit(featurizer.transform(training))
+    return make_scoring_bundle(featurizer, pipeline, variant="v", codebook_size=2048,
+                               codebook_levels=table_levels(training),
+                               training_rows=len(training), encoder=encoder,
+                               unknown_detector=detector)
+
+
+def test_an_encoder_bundle_scores_the_voices_of_embed_and_the_surprisal_definition(data):
+    detector = data["detector"]
+    later = data["later"].iloc[:40]
+    sequences = featurizer_sequences(later)
+    expected = detector.voices(data["encoder"], sequences, embed(data["encoder"], sequences),
+                               log_softmax_surprisal(data["encoder"], sequences))
+    scores = score_sequences(encoder_bundle(data, detector), later)
+    np.testing.assert_allclose(scores["novelty"], expected["novelty"])
+    np.testing.assert_allclose(scores["surprisal"], expected["surprisal"])
+    np.testing.assert_allclose(scores["unknown_score"], detector.score(expected))
+
+
+def test_a_single_sequence_scores_as_its_row_of_the_batch_with_a_detector(data):
+    bundle = encoder_bundle(data, data["detector"])
+    later = data["later"].iloc[:6]
+    batch = score_sequences(bundle, later)
+    # ranks: the kNN distance |q|^2 + |r|^2 - 2 q.r in float32 is ~1e-3 exact for near
+    # neighbours, so one row against many may move a rank by a training point or two
+    rank_step = 2 / len(data["training"])
+    for i, codes in enumerate(later["codes"]):
+        one = score_one(bundle, np.asarray(codes).tolist(), 14)
+        assert one["cluster"] == batch["cluster"].iloc[i]
+        for column in ("novelty", "surprisal", "unknown_score"):
+            assert one[column] == pytest.approx(batch[column].iloc[i], abs=rank_step), column
+
+
+def test_a_detector_bundle_does_not_compute_the_pipelines_novelty(data, monkeypatch):
+    bundle = encoder_bundle(data, data["detector"])
+
+    def refuse(features):
+        raise AssertionError("the pipeline's novelty was computed, though the detector replaces it")
+
+    monkeypatch.setattr(bundle.pipeline.novelty, "score", refuse)
+    scores = score_sequences(bundle, data["later"].iloc[:5])
+    assert scores["novelty"].notna().all()
