@@ -45,7 +45,7 @@ import pandas as pd
 from motion_assets.core.clustering.assignments import NOISE
 from motion_assets.core.curation.vocabulary import CuratedVocabulary
 from motion_assets.core.encoder.featurizer import EncoderFeaturizer
-from motion_assets.core.encoder.inference import embed
+from motion_assets.core.encoder.inference import embed, known_embeddings
 from motion_assets.core.encoder.surprisal import embed_with_surprisal
 from motion_assets.core.encoder.threads import blas_threads, torch_threads
 from motion_assets.core.scoring.bundle import ScoringBundle
@@ -97,33 +97,33 @@ _EMPTY = {"cluster": np.zeros(0, np.int64), "best_cluster": np.zeros(0, np.int64
 
 def _score_batch(bundle: ScoringBundle, table: pd.DataFrame) -> dict[str, np.ndarray]:
     """The score columns (all but sequence_id and bundle_hash) of one batch of rows."""
-    if _embeds_codes(bundle):
-        sequences = featurizer_sequences(table)
-        return _score_features(bundle, *_encoded(bundle, sequences), sequences)
-    sequences = featurizer_sequences(table) if bundle.unknown_detector is not None else None
-    return _score_features(bundle, bundle.featurizer.transform(table), None, sequences)
+    return _score_features(bundle, *_featurized(bundle, featurizer_sequences(table), lambda: table))
 
 
-def _embeds_codes(bundle: ScoringBundle) -> bool:
-    """Whether the featurizer is the plain encoder: features straight from the codes."""
-    featurizer = bundle.featurizer
-    return isinstance(featurizer, EncoderFeaturizer) and not featurizer.remove_overlap
+def _featurized(bundle: ScoringBundle, sequences: list[np.ndarray], table_of):
+    """``(features, encoder embeddings, surprisal)`` of rows given as codes (``table_of()``:
+    their input table, built only for a featurizer that reads one): with an unknown detector
+    one encoder forward gives its embedding and surprisal and, when the featurizer is or
+    wraps that encoder, the featurizer's embedding too; None where unused."""
+    featurizer, encoder, detector = bundle.featurizer, bundle.encoder, bundle.unknown_detector
+    plain = isinstance(featurizer, EncoderFeaturizer) and not featurizer.remove_overlap
+    if detector is None:
+        features = (embed(featurizer.model_, sequences) if plain
+                    else featurizer.transform(table_of()))
+        return features, None, None
+    embeddings, surprisal = (embed_with_surprisal(encoder, sequences) if detector.uses_surprisal
+                             else (embed(encoder, sequences), None))
+    if plain and featurizer.model_ is encoder:
+        return embeddings, embeddings, surprisal
+    with known_embeddings(encoder, sequences, embeddings):  # a view that embeds reuses them
+        return featurizer.transform(table_of()), embeddings, surprisal
 
 
-def _encoded(bundle: ScoringBundle, sequences: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray | None]:
-    """The plain encoder's features of ``sequences`` and, when the unknown detector has a
-    surprisal voice, their surprisal, from the same forward (one LSTM pass, not two)."""
-    model, detector = bundle.featurizer.model_, bundle.unknown_detector
-    if detector is not None and detector.uses_surprisal and model is bundle.encoder:
-        return embed_with_surprisal(model, sequences)
-    return embed(model, sequences), None
-
-
-def _score_features(bundle: ScoringBundle, features, surprisal: np.ndarray | None = None,
-                    sequences: list[np.ndarray] | None = None) -> dict[str, np.ndarray]:
+def _score_features(bundle: ScoringBundle, features, embeddings: np.ndarray | None = None,
+                    surprisal: np.ndarray | None = None) -> dict[str, np.ndarray]:
     """The score columns of featurized rows: what a batch and a single sequence share.
-    ``sequences``: the rows' codes, which the bundle's unknown detector needs (when it has
-    one); ``surprisal``: their ``sequence_surprisal``, when already computed."""
+    ``embeddings``/``surprisal``: the bundle encoder's (``_featurized``), which its unknown
+    detector reads (when it has one)."""
     pipeline, detector = bundle.pipeline, bundle.unknown_detector
     # the detector's own novelty replaces the pipeline's: not computed for nothing
     assignments, soft, column_ids, novelty = pipeline.score_parts(
@@ -134,8 +134,7 @@ def _score_features(bundle: ScoringBundle, features, surprisal: np.ndarray | Non
         rows = features.shape[0]
         best, soft_max = np.full(rows, NOISE, dtype=np.int64), np.zeros(rows)
     if detector is not None:
-        embeddings = features if isinstance(bundle.featurizer, EncoderFeaturizer) else None
-        voices = detector.voices(bundle.encoder, sequences, embeddings, surprisal)
+        voices = detector.voices(bundle.encoder, None, embeddings, surprisal)
         novelty = voices["novelty"]
         surprisal = voices.get("surprisal", np.full(features.shape[0], np.nan))
         score = detector.score(voices)
@@ -214,11 +213,8 @@ def _codes_scores(bundle: ScoringBundle, codes, codes_per_window: int | None) ->
     record = codes_record(bundle, codes, codes_per_window)
     sequences = [np.asarray(record["codes"], dtype=np.int64)]  # as featurizer_sequences reads it
     with blas_threads(torch_threads()):  # one query: BLAS threads only wait (threads.py)
-        if _embeds_codes(bundle):
-            return _score_features(bundle, *_encoded(bundle, sequences), sequences)
-        # other featurizers read table columns: a one-row table
-        features = bundle.featurizer.transform(_one_row_table(record, "codes"))
-        return _score_features(bundle, features, None, sequences)
+        return _score_features(bundle, *_featurized(
+            bundle, sequences, lambda: _one_row_table(record, "codes")))
 
 
 def codes_table(bundle: ScoringBundle, codes, codes_per_window: int | None = None,

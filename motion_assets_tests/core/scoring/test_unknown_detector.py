@@ -142,3 +142,21 @@ def test_a_detector_bundle_does_not_compute_the_pipelines_novelty(data, monkeypa
     monkeypatch.setattr(bundle.pipeline.novelty, "score", refuse)
     scores = score_sequences(bundle, data["later"].iloc[:5])
     assert scores["novelty"].notna().all()
+
+
+@pytest.mark.parametrize("featurizer", ["encoder", "multi_view"])
+def test_scoring_runs_the_encoder_once_per_length_for_features_and_detector(data, featurizer):
+    detector = data["detector"]
+    bundle = (encoder_bundle(data, detector) if featurizer == "encoder"
+              else multi_view_bundle(data, detector))
+    forwards = []
+    hook = data["encoder"].rnn.register_forward_hook(lambda *_: forwards.append(1))
+    try:
+        rows = data["later"].iloc[:12]
+        score_sequences(bundle, rows)
+        batch_forwards = len(forwards)
+        score_one(bundle, np.asarray(rows["codes"].iloc[0]).tolist(), 14)
+    finally:
+        hook.remove()
+    assert batch_forwards == rows["codes"].map(len).nunique()  # one per equal-length batch
+    assert len(forwards) == batch_forwards + 1
