@@ -46,15 +46,8 @@ def score(args) -> int:
 
 
 def _score(args) -> int:
-    import pandas as pd
-
     from motion_assets.core.files.layout import StorageLayout
-    from motion_assets.core.files.model_versions import read_current_version, read_version
-    from motion_assets.core.scoring.bundle import bundle_from_bytes, override_thresholds
-    from motion_assets.core.scoring.history import history_rows
-    from motion_assets.core.scoring.identity import scoring_identity
-    from motion_assets.core.scoring.output import scores_to_jsonl, unique_scores
-    from motion_assets.core.scoring.score import codes_table, score_sequences
+    from motion_assets.core.files.manifest import read_current
     from motion_assets.core.sequences.variants import validate_variant_name
 
     variant = validate_variant_name(args.variant)
@@ -63,11 +56,71 @@ def _score(args) -> int:
         return 2
     storage = args.storage or os.environ.get("MOTION_ASSETS_STORAGE", "data/storage")
     layout = StorageLayout(storage)
-    if args.bundle_hash:  # FileNotFoundError / ValueError: one line and exit 2 (score above)
-        data, expected = read_version(layout, "scoring_bundle", variant, args.bundle_hash), args.bundle_hash
-    else:
-        data, current = read_current_version(layout, "scoring_bundle", variant)
+    expected = args.bundle_hash
+    if not expected:
+        current = read_current(layout, "scoring_bundle", variant)
+        if current is None:
+            raise FileNotFoundError(f"no scoring_bundle for {variant}: "
+                                    f"{layout.manifest('scoring_bundle', variant)} does not exist; "
+                                    "materialize scoring_bundle first")
         expected = current.sha256
+    runtime = None if args.codes else _runtime(layout, variant, expected)
+    if runtime is None:
+        return _score_full_path(args, layout, variant, expected)
+    return _score_with_runtime(args, runtime)
+
+
+def _runtime(layout, variant: str, expected: str):
+    """The numpy scoring runtime of bundle ``expected`` (runtime_file.py), or None after one
+    line on stderr saying why the full path scores instead."""
+    from motion_assets.core.scoring.runtime_file import ExportRefused, export_path, read_export
+    from motion_assets.core.scoring.runtime_model import ScoringRuntime
+
+    path = export_path(layout, variant, expected)
+    try:
+        return ScoringRuntime(*read_export(path, expected), expected)
+    except FileNotFoundError:
+        reason = f"bundle {expected[:12]} has no runtime export (its kind is not covered, or it predates them)"
+    except ExportRefused as refused:
+        reason = str(refused)
+    print(f"note: scoring with the full path (torch, sklearn): {reason}", file=sys.stderr)
+    return None
+
+
+def _score_with_runtime(args, runtime) -> int:
+    from motion_assets.core.scoring.identity import identity_of
+    from motion_assets.core.scoring.runtime_lines import score_lines
+    from motion_assets.core.scoring.score_lines import jsonl_bytes, unique_rows
+    from motion_assets.core.scoring.thresholds import overridden
+
+    thresholds = runtime.thresholds
+    if args.threshold is not None:
+        thresholds = runtime.thresholds = overridden(thresholds, args.threshold)
+    identity = identity_of(runtime.bundle_sha256, thresholds, runtime.pipeline_novelty_threshold)
+    rows, rejected = [], 0
+    for prefix, result in _tables(args.paths, runtime.codebook_settings()):
+        rejected += _report_rejections(prefix, result)
+        table = result.sequences
+        if table.num_rows:
+            paths = [os.path.normpath(os.path.join(prefix, p))
+                     for p in table.column("relative_path").to_pylist()]
+            rows += score_lines(runtime, table, paths, identity)
+    return _finish(args, jsonl_bytes(unique_rows(rows)), rejected, runtime.bundle_sha256,
+                   identity.threshold_source)
+
+
+def _score_full_path(args, layout, variant: str, expected: str) -> int:
+    import pandas as pd
+
+    from motion_assets.core.files.model_versions import read_version
+    from motion_assets.core.scoring.bundle import bundle_from_bytes, override_thresholds
+    from motion_assets.core.scoring.history import history_rows
+    from motion_assets.core.scoring.identity import scoring_identity
+    from motion_assets.core.scoring.output import scores_to_jsonl, unique_scores
+    from motion_assets.core.scoring.score import codes_table, score_sequences
+
+    # FileNotFoundError / ValueError: one line and exit 2 (score above)
+    data = read_version(layout, "scoring_bundle", variant, expected)
     bundle = override_thresholds(bundle_from_bytes(data, expected), args.threshold)
     identity = scoring_identity(bundle)
     tables, rejected = [], 0
@@ -75,17 +128,28 @@ def _score(args) -> int:
         codes = [int(code) for code in args.codes.replace(" ", "").split(",") if code]
         tables.append(codes_table(bundle, codes))
     for prefix, result in _tables(args.paths, bundle.codebook_settings()):
-        for row in result.rejected.to_pylist():
-            rejected += 1
-            line = f":{row['line']}" if row["line"] else ""
-            print(f"rejected {os.path.join(prefix, row['relative_path'])}{line}: {row['kind']}: {row['detail']}",
-                  file=sys.stderr)
+        rejected += _report_rejections(prefix, result)
         table = result.sequences.to_pandas()
         table["relative_path"] = [os.path.normpath(os.path.join(prefix, p)) for p in table["relative_path"]]
         tables.append(table)
     rows = [history_rows(score_sequences(bundle, table), table, identity, "motion-assets score")
             for table in tables if len(table)]
     output = scores_to_jsonl(unique_scores(pd.concat(rows, ignore_index=True))) if rows else b""
+    return _finish(args, output, rejected, bundle.provenance["bundle_sha256"],
+                   identity.threshold_source)
+
+
+def _report_rejections(prefix: str, result) -> int:
+    """Print each rejected file on stderr; how many there were."""
+    rejected = result.rejected.to_pylist()
+    for row in rejected:
+        line = f":{row['line']}" if row["line"] else ""
+        print(f"rejected {os.path.join(prefix, row['relative_path'])}{line}: {row['kind']}: {row['detail']}",
+              file=sys.stderr)
+    return len(rejected)
+
+
+def _finish(args, output: bytes, rejected: int, bundle_sha256: str, threshold_source: str) -> int:
     if args.out:
         from motion_assets.core.files.atomic_write import write_bytes_atomically
 
@@ -94,7 +158,7 @@ def _score(args) -> int:
         sys.stdout.buffer.write(output)
     scored = output.count(b"\n")
     print(f"scored {scored} sequence(s), rejected {rejected} file(s) "
-          f"with bundle {bundle.provenance['bundle_sha256'][:12]}"
-          + (" (threshold overridden)" if identity.threshold_source == "override" else ""),
+          f"with bundle {bundle_sha256[:12]}"
+          + (" (threshold overridden)" if threshold_source == "override" else ""),
           file=sys.stderr)
     return 0 if output or not rejected else 1

@@ -38,8 +38,8 @@ def test_every_command_help_imports_no_heavy_library(tmp_path):
 
 
 def test_score_never_imports_dagster(tmp_path):
-    # no bundle in this storage: the command loads its scoring modules, then fails in one line
+    # no bundle in this storage: the command fails in one line (test_score_runtime.py: with one)
     code, modules = imported_after(tmp_path, ["score", "--variant", "v", "--storage",
                                               str(tmp_path / "storage"), "x.codes.json"])
     assert code == 2
-    assert "dagster" not in modules and "pandas" in modules
+    assert "dagster" not in modules

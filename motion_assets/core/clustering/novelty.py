@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from motion_assets.core.clustering.preprocess import as_dense_features, l2_normalize
+from motion_assets.core.clustering.dense_features import as_dense_features, l2_normalize
 
 SELF_MATCH = 1e-6  # squared distance below which a reference row is the query itself
 QUERY_CHUNK = 512  # query rows per matmul: bounds memory at QUERY_CHUNK x max_reference
@@ -64,6 +64,19 @@ class KnnNovelty:
         # leave-one-out: every reference row skips itself (and only itself)
         self.training_distances_ = np.sort(self._kth_distance(data))
         return self
+
+    @classmethod
+    def from_fitted(cls, reference: np.ndarray, training_distances: np.ndarray, k: int,
+                    normalize: bool = True) -> KnnNovelty:
+        """The fitted model of ``reference_`` and ``training_distances_`` (another's), e.g.
+        exported as plain arrays (core/scoring/runtime_export.py): no refit, same scores."""
+        novelty = cls(k, len(reference), normalize)
+        novelty.reference_ = np.ascontiguousarray(reference, dtype=np.float32)
+        novelty.reference_sq_ = np.einsum("ij,ij->i", novelty.reference_, novelty.reference_)
+        novelty.k_ = min(novelty.k, len(reference) - 1)
+        novelty.n_features_in_ = novelty.reference_.shape[1]
+        novelty.training_distances_ = np.asarray(training_distances, dtype=np.float64)
+        return novelty
 
     def _kth_distance(self, queries: np.ndarray) -> np.ndarray:
         out = np.empty(len(queries), dtype=np.float64)

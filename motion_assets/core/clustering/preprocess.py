@@ -12,23 +12,9 @@ import scipy.sparse as sp
 from sklearn.decomposition import PCA, TruncatedSVD
 
 from motion_assets.core.clustering.config import FeaturePreprocessingConfig
+from motion_assets.core.clustering.dense_features import as_dense_features, l2_normalize
 
-
-def as_dense_features(features) -> np.ndarray:
-    """A C-contiguous float64 matrix with finite values (what hdbscan and sklearn want)."""
-    dense = features.toarray() if sp.issparse(features) else np.asarray(features)
-    if dense.ndim != 2:
-        raise ValueError(f"features must be 2-D (n_sequences, dims), got shape {dense.shape}")
-    dense = np.ascontiguousarray(dense, dtype=np.float64)
-    if not np.isfinite(dense).all():
-        raise ValueError("features contain NaN or infinite values")
-    return dense
-
-
-def l2_normalize(features: np.ndarray) -> np.ndarray:
-    """Rows scaled to unit length; all-zero rows stay zero."""
-    norms = np.linalg.norm(features, axis=1, keepdims=True)
-    return features / np.where(norms > 0, norms, 1.0)
+__all__ = ["Preprocessor", "as_dense_features", "components_for_variance", "l2_normalize"]
 
 
 def components_for_variance(ratios: np.ndarray, threshold: float, low: int, high: int) -> int:

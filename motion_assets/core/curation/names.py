@@ -11,7 +11,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-UNNAMED = "unnamed"
+from motion_assets.core.curation.vocabulary import UNNAMED
+
 NAME_COLUMNS = ("cluster", "action", "majority_label", "purity", "support", "labelled_members",
                 "confidence", "runner_up")
 MIN_SUPPORT = 3  # fewer labelled members than this is no evidence for a name

@@ -25,13 +25,16 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from motion_assets.core.clustering.preprocess import as_dense_features
-from motion_assets.core.curation.names import UNNAMED
-from motion_assets.core.curation.taxonomy import Taxonomy
+from motion_assets.core.clustering.dense_features import as_dense_features
 
+if TYPE_CHECKING:  # applying a vocabulary (the scoring runtime) needs no taxonomy (pandas)
+    from motion_assets.core.curation.taxonomy import Taxonomy
+
+UNNAMED = "unnamed"  # a cluster without a name
 NOT_AN_ACTION = "not_an_action"
 UNKNOWN = "unknown"
 SPLIT_ID_BASE = 1000

@@ -37,51 +37,16 @@ from motion_assets.core.encoder.checkpoint import load_encoder, save_encoder
 from motion_assets.core.encoder.featurizer import EncoderFeaturizer
 from motion_assets.core.encoder.model import SequenceEncoder
 from motion_assets.core.files.verified_pickle import sha256_hex
+from motion_assets.core.scoring.thresholds import NOISE_IS_UNKNOWN, Thresholds, overridden
 from motion_assets.core.sequences.reader import CodebookSettings
+
+__all__ = ["NOISE_IS_UNKNOWN", "ScoringBundle", "Thresholds", "bundle_from_bytes", "bundle_to_bytes",
+           "make_scoring_bundle", "override_thresholds"]
 
 BUNDLE_FORMAT = "motion_assets.scoring_bundle.v1"
 DEFAULT_UNKNOWN_SCORE = "novelty"  # best measured of UNKNOWN_SCORES (benchmarks/quality_benchmark.py)
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # fixed member timestamps: same bundle, same bytes
 _VERSIONED = ("motion_assets", "torch", "scikit-learn", "hdbscan", "numpy")
-# The one default of whether HDBSCAN noise counts as unknown: noise is ~40 % of the known
-# training sequences, so counting it flags far more than any target share; novelty covers it.
-NOISE_IS_UNKNOWN = False
-THRESHOLD_METHODS = ("configured", "training_quantile", "override")
-
-
-@dataclass(frozen=True)
-class Thresholds:
-    """When a sequence is ``unknown``: HDBSCAN noise (when ``noise_is_unknown``), or a
-    probability below ``probability`` (noise aside), or a kNN novelty above ``novelty``.
-
-    ``method``: ``"configured"`` (the clusterer config's value), ``"training_quantile"``
-    (:func:`motion_assets.core.scoring.calibrate_thresholds` on the training sequences) or
-    ``"override"`` (set at scoring time by :func:`override_thresholds`);
-    ``target_unknown_share``/``achieved_unknown_share``: the share of training sequences
-    asked to be, and actually, flagged unknown under these thresholds (None when configured).
-    ``novelty``: None = the cluster pipeline's configured novelty threshold; 1.0 = never.
-    ``unknown_score``: with an unknown detector, a score above this is unknown (None: unused).
-    """
-
-    probability: float
-    method: str = "configured"
-    configured: float | None = None
-    target_unknown_share: float | None = None
-    achieved_unknown_share: float | None = None
-    novelty: float | None = None
-    noise_is_unknown: bool = NOISE_IS_UNKNOWN
-    unknown_score: float | None = None
-
-    def __post_init__(self) -> None:
-        if not 0.0 <= self.probability <= 1.0:
-            raise ValueError(f"probability threshold must lie in [0, 1], got {self.probability}")
-        if self.novelty is not None and not 0.0 <= self.novelty <= 1.0:
-            raise ValueError(f"novelty threshold must lie in [0, 1], got {self.novelty}")
-        if self.method not in THRESHOLD_METHODS:
-            raise ValueError(f"threshold method must be one of {THRESHOLD_METHODS}, "
-                             f"got {self.method!r}")
-
-
 @dataclass
 class ScoringBundle:
     """A fitted featurizer + cluster pipeline, with its threshold, codebook and provenance.
@@ -183,12 +148,7 @@ def override_thresholds(bundle: ScoringBundle, probability: float | None = None,
     """
     if probability is None and novelty is None:
         return bundle
-    current = bundle.thresholds
-    thresholds = Thresholds(
-        current.probability if probability is None else float(probability), "override",
-        current.configured, novelty=current.novelty if novelty is None else float(novelty),
-        noise_is_unknown=current.noise_is_unknown, unknown_score=current.unknown_score,
-    )
+    thresholds = overridden(bundle.thresholds, probability, novelty)
     return ScoringBundle(**{**vars(bundle), "thresholds": thresholds})
 
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from motion_assets.core.scoring.bundle import NOISE_IS_UNKNOWN, ScoringBundle, Thresholds
+from motion_assets.core.scoring.bundle import ScoringBundle
 from motion_assets.core.scoring.score import score_sequences
+from motion_assets.core.scoring.thresholds import NOISE_IS_UNKNOWN, Thresholds
 from motion_assets.core.scoring.unknown import unknown_flags
 
 NOVELTY_WEIGHT = 1.0  # calibration: share of the unknown budget given to novelty (measured:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from motion_assets.core.config import ConfigError, ConfigSection, check_choice, check_range, setting
-from motion_assets.core.scoring.bundle import NOISE_IS_UNKNOWN
+from motion_assets.core.scoring.thresholds import NOISE_IS_UNKNOWN
 from motion_assets.core.scoring.unknown_detector import DEFAULT_VOICES, VOICES
 
 AUTO = "auto"  # the evidence picks (core/scoring/model_selection.py)

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # the history imports identities without loading torch through the bundle
     from motion_assets.core.scoring.bundle import ScoringBundle
+    from motion_assets.core.scoring.thresholds import Thresholds
 
 
 @dataclass(frozen=True)
@@ -51,12 +52,19 @@ IDENTITY_COLUMNS = ("scoring_id", "bundle_hash", "threshold", "novelty_threshold
 
 def scoring_identity(bundle: ScoringBundle) -> ScoringIdentity:
     """The identity of scores made with ``bundle`` as loaded (and possibly overridden)."""
-    thresholds = bundle.thresholds
+    return identity_of(bundle.provenance.get("bundle_sha256"), bundle.thresholds,
+                       getattr(bundle.pipeline, "novelty_threshold", None))
+
+
+def identity_of(bundle_hash: str | None, thresholds: Thresholds,
+                pipeline_novelty_threshold: float | None) -> ScoringIdentity:
+    """The identity of scores made with the bundle file ``bundle_hash`` under ``thresholds``
+    (its pipeline's novelty threshold applies where they set none)."""
     novelty = thresholds.novelty
     if novelty is None:
-        novelty = getattr(bundle.pipeline, "novelty_threshold", None)
+        novelty = pipeline_novelty_threshold
     return ScoringIdentity(
-        bundle_hash=bundle.provenance.get("bundle_sha256"),
+        bundle_hash=bundle_hash,
         threshold=float(thresholds.probability),
         novelty_threshold=None if novelty is None else float(novelty),
         noise_is_unknown=bool(thresholds.noise_is_unknown),

@@ -18,11 +18,11 @@ import pandas as pd
 from upath import UPath
 
 from motion_assets.core.files.atomic_write import write_bytes_atomically
+from motion_assets.core.scoring.score_lines import IDENTITY_KEY, JSONL_FIELDS, jsonl_bytes
 
-JSONL_FIELDS = ("path", "sequence_id", "cluster", "probability", "outlier_score", "unknown",
-                "unknown_score", "bundle_hash", "content_hash", "scoring_id", "threshold",
-                "threshold_source")
-IDENTITY_KEY = ["path", "content_hash", "scoring_id"]  # what a score is of, as in the history
+__all__ = ["JSONL_FIELDS", "read_scores_jsonl", "score_rows", "scores_to_jsonl", "unique_scores",
+           "write_scores_jsonl"]
+
 
 
 def score_rows(scores: pd.DataFrame, paths: Sequence[str | None] | None = None) -> list[dict]:
@@ -55,12 +55,12 @@ def score_rows(scores: pd.DataFrame, paths: Sequence[str | None] | None = None) 
 def unique_scores(rows: pd.DataFrame) -> pd.DataFrame:
     """One row per identity (path, content, scoring identity), the first kept: the
     same file given twice (by name and by its folder) is one score, as in the history."""
-    return rows.drop_duplicates(IDENTITY_KEY, keep="first").reset_index(drop=True)
+    return rows.drop_duplicates(list(IDENTITY_KEY), keep="first").reset_index(drop=True)
 
 
 def scores_to_jsonl(scores: pd.DataFrame, paths: Sequence[str | None] | None = None) -> bytes:
     """The JSONL bytes of :func:`score_rows` (one object per line, newline-terminated)."""
-    return b"".join(orjson.dumps(row) + b"\n" for row in score_rows(scores, paths))
+    return jsonl_bytes(score_rows(scores, paths))
 
 
 def write_scores_jsonl(target: UPath | str | os.PathLike, scores: pd.DataFrame,

@@ -49,6 +49,7 @@ from motion_assets.core.encoder.inference import embed, known_embeddings
 from motion_assets.core.encoder.surprisal import embed_with_surprisal
 from motion_assets.core.encoder.threads import blas_threads, torch_threads
 from motion_assets.core.scoring.bundle import ScoringBundle
+from motion_assets.core.scoring.codebook_check import check_codebook
 from motion_assets.core.scoring.unknown import UNKNOWN_SCORES, unknown_flags
 from motion_assets.core.sequences.facts import table_levels
 from motion_assets.core.sequences.overlap import featurizer_sequences
@@ -166,19 +167,9 @@ def _score_features(bundle: ScoringBundle, features, embeddings: np.ndarray | No
 
 def _check_table(bundle: ScoringBundle, table: pd.DataFrame) -> None:
     """Refuse rows the bundle's codebook cannot score (the same range the reader enforces)."""
-    if not len(table):
-        return
-    for sequence_id, codes in zip(table["sequence_id"], table["codes"]):
-        codes = np.asarray(codes)
-        if not codes.size:
-            raise ValueError(f"sequence {sequence_id!r} has no codes")
-        if codes.min() < 0 or codes.max() >= bundle.codebook_size:
-            raise ValueError(f"sequence {sequence_id!r} has codes outside "
-                             f"[0, {bundle.codebook_size}), the bundle's codebook")
-    levels = table_levels(table)
-    if levels and bundle.codebook_levels and tuple(levels) != tuple(bundle.codebook_levels):
-        raise ValueError(f"the table's FSQ levels {list(levels)} differ from the bundle's "
-                         f"{list(bundle.codebook_levels)}: score each variant with its own bundle")
+    if len(table):
+        check_codebook(table["sequence_id"], table["codes"], table_levels(table),
+                       bundle.codebook_size, bundle.codebook_levels)
 
 
 def score_codes(bundle: ScoringBundle, codes, codes_per_window: int | None = None,

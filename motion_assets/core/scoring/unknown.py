@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from motion_assets.core.scoring.bundle import Thresholds
+from motion_assets.core.scoring.thresholds import Thresholds
 
 
 def _noise_or_outlier(probability, soft, outlier, is_noise, novelty=None):

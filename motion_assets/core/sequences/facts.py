@@ -4,12 +4,14 @@ window, and how many rows models train on. One function, so every stage reads th
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from motion_assets.core.sequences.table import unique_sequences
 
+if TYPE_CHECKING:  # tables are pandas frames, but reading their facts imports no pandas
+    import pandas as pd
 
 @dataclass(frozen=True)
 class TableFacts:

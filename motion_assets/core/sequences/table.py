@@ -32,9 +32,13 @@ Columns (pyarrow types; nullable where the source may not say):
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-import pandas as pd
 import pyarrow as pa
+
+if TYPE_CHECKING:  # the reader (and the CLI's scoring runtime) imports this without pandas
+    import pandas as pd
 
 CODE_SEQUENCES_SCHEMA = pa.schema(
     [

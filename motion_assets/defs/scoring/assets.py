@@ -31,6 +31,7 @@ from motion_assets.core.scoring.history import HISTORY_SCHEMA, append_scores, hi
 from motion_assets.core.scoring.history_summary import carried_summary, recent_scores, summary_after
 from motion_assets.core.scoring.identity import scoring_identity
 from motion_assets.core.scoring.monitoring import cluster_share_drift, unknown_share_recent
+from motion_assets.core.scoring.runtime_export import publish_runtime_export
 from motion_assets.core.scoring.score import score_sequences
 from motion_assets.core.sequences.incoming_files import confined_path, sequence_files_below
 from motion_assets.core.sequences.ingest import read_sequence_paths
@@ -84,6 +85,9 @@ def scoring_bundle(
         raise Failure(f"scoring_bundle of {context.partition_key}: {error}") from None
     bundle, selection, names = deployment.bundle, deployment.selection, deployment.names
     data = bundle_to_bytes(bundle)
+    # the CLI's numpy scoring runtime, beside the version (published after this body returns)
+    runtime_export = publish_runtime_export(previous_tables.layout, context.partition_key, bundle,
+                                            sha256_hex(data))
     thresholds = bundle.thresholds
     return MaterializeResult(
         value=data,
@@ -109,6 +113,7 @@ def scoring_bundle(
             "named_clusters": int((names["action"] != "unnamed").sum()),
             "accepted_new_actions": len(bundle.vocabulary.extensions),
             "bytes": len(data),
+            "runtime_export": runtime_export,
         },
     )
 

@@ -1,0 +1,159 @@
+"""A scoring bundle as plain arrays: what the numpy scoring runtime (runtime_model.py) loads.
+
+Made from the loaded bundle when ``scoring_bundle`` is materialized (and written beside it,
+runtime_file.py). It covers what the runtime can reproduce: the trained encoder as the
+featurizer (a one-layer LSTM/GRU in float32, any pooling), the Bayesian GMM or KMeans after the
+bundle's PCA and L2 step, the encoder's unknown detector (novelty, surprisal and density
+voices) or the pipeline's own kNN novelty, the thresholds and the curated vocabulary. Any
+other part raises :class:`RuntimeUnsupported` naming it, and such a bundle is scored by the
+full path only.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.decomposition import PCA
+from sklearn.mixture._gaussian_mixture import _estimate_log_gaussian_prob
+
+from motion_assets.core.clustering.clusterers import BayesGmmClusterer, KMeansClusterer
+from motion_assets.core.encoder.featurizer import EncoderFeaturizer
+from motion_assets.core.encoder.inference import input_gate_tables
+from motion_assets.core.encoder.surprisal import supports_surprisal
+from motion_assets.core.files.layout import StorageLayout
+from motion_assets.core.scoring.bundle import ScoringBundle
+from motion_assets.core.scoring.runtime_file import export_bytes, write_export
+
+
+class RuntimeUnsupported(ValueError):
+    """The bundle holds a part the numpy scoring runtime does not reproduce."""
+
+
+def runtime_arrays(bundle: ScoringBundle) -> tuple[dict[str, np.ndarray], dict]:
+    """(arrays by name, settings as JSON-able values) of ``bundle``; raises
+    :class:`RuntimeUnsupported` for a part the runtime lacks."""
+    featurizer = bundle.featurizer
+    if not isinstance(featurizer, EncoderFeaturizer) or featurizer.remove_overlap:
+        raise RuntimeUnsupported(f"featurizer {bundle.featurizer_name}: only the encoder's own "
+                                 "embedding is reproduced")
+    arrays: dict[str, np.ndarray] = {}
+    detector = bundle.unknown_detector
+    wants_surprisal = detector is not None and detector.surprisal_ is not None
+    settings = {
+        "encoder": _encoder(featurizer.model_, arrays, with_head=wants_surprisal),
+        "pipeline": _pipeline(bundle.pipeline, arrays),
+        "detector": None if detector is None else _detector(detector, arrays),
+        "thresholds": dict(vars(bundle.thresholds)),
+        "unknown_score": bundle.unknown_score,
+        "codebook": {"variant": bundle.variant, "size": bundle.codebook_size,
+                     "levels": list(bundle.codebook_levels) if bundle.codebook_levels else None,
+                     "codes_per_window": bundle.codes_per_window},
+        "vocabulary": None if bundle.vocabulary is None else bundle.vocabulary.to_json(),
+    }
+    return arrays, settings
+
+
+def _encoder(model, arrays: dict, *, with_head: bool) -> dict:
+    config = model.config
+    if model.rnn.num_layers != 1 or config.train.precision != "float32":
+        raise RuntimeUnsupported(f"encoder of {model.rnn.num_layers} layers in "
+                                 f"{config.train.precision}: only one float32 layer is reproduced")
+    for direction, parts in enumerate(input_gate_tables(model)):
+        for name, part in zip(("gates", "w_hh_t", "inner"), parts):
+            arrays[f"encoder.{direction}.{name}"] = part.detach().cpu().numpy()
+    if with_head:
+        if not supports_surprisal(model):
+            raise RuntimeUnsupported("a surprisal voice without a next-code encoder")
+        arrays["encoder.head.weight"] = model.head.weight.detach().cpu().numpy()
+        arrays["encoder.head.bias"] = model.head.bias.detach().cpu().numpy()
+    return {"rnn": config.model.rnn_type, "pooling": config.model.pooling,
+            "directions": 1 + int(config.model.bidirectional),
+            "l2_normalize": bool(config.export.l2_normalize),
+            "max_len": int(config.sequence.max_len), "codebook_size": int(config.codebook_size),
+            "head": with_head}
+
+
+def _pipeline(pipeline, arrays: dict) -> dict:
+    preprocessor, clusterer = pipeline.preprocessor, pipeline.clusterer
+    reducer = preprocessor.reducer_
+    if reducer is not None:
+        if not isinstance(reducer, PCA) or reducer.whiten:
+            raise RuntimeUnsupported(f"preprocessing by {type(reducer).__name__}: only PCA is reproduced")
+        arrays["pipeline.pca.components"] = reducer.components_[: preprocessor.kept_]
+        arrays["pipeline.pca.mean"] = reducer.mean_
+    settings = {"features_in": int(preprocessor.n_features_in_), "pca": reducer is not None,
+                "l2_normalize": bool(preprocessor.config.l2_normalize),
+                "clusterer": clusterer.name, "n_clusters": int(pipeline.n_clusters_),
+                "novelty": None, "novelty_threshold": pipeline.novelty_threshold}
+    arrays["pipeline.cluster_ids.from"] = np.array(list(pipeline.cluster_ids_), dtype=np.int64)
+    arrays["pipeline.cluster_ids.to"] = np.array(list(pipeline.cluster_ids_.values()), dtype=np.int64)
+    if isinstance(clusterer, BayesGmmClusterer):
+        _mixture(clusterer.model_, "pipeline.gmm", arrays)
+        arrays["pipeline.gmm.components"] = np.asarray(clusterer.components_, dtype=np.int64)
+        arrays["pipeline.gmm.training_log_likelihood"] = clusterer.training_log_likelihood_
+    elif isinstance(clusterer, KMeansClusterer):
+        arrays["pipeline.kmeans.centers"] = clusterer.model_.cluster_centers_
+        arrays["pipeline.kmeans.member_distances"] = np.concatenate(clusterer.member_distances_)
+        arrays["pipeline.kmeans.members"] = np.array([len(d) for d in clusterer.member_distances_])
+    else:
+        raise RuntimeUnsupported(f"clusterer {clusterer.name}: the runtime reproduces "
+                                 "bayes_gmm and kmeans")
+    if pipeline.novelty is not None:
+        settings["novelty"] = {"space": pipeline.novelty_space,
+                               **_novelty(pipeline.novelty, "pipeline.novelty", arrays)}
+    return settings
+
+
+def _detector(detector, arrays: dict) -> dict:
+    settings = {"voices": list(detector.voice_names),
+                "novelty": _novelty(detector.novelty_, "detector.novelty", arrays)}
+    arrays["detector.training_combined"] = detector.training_combined_
+    if detector.surprisal_ is not None:
+        arrays["detector.training_surprisal"] = detector.surprisal_.training_surprisal_
+    if detector.density_ is not None:
+        _mixture(detector.density_, "detector.density", arrays)
+        arrays["detector.training_density"] = detector.training_density_
+    return settings
+
+
+def _novelty(novelty, prefix: str, arrays: dict) -> dict:
+    arrays[f"{prefix}.reference"] = novelty.reference_
+    arrays[f"{prefix}.training_distances"] = novelty.training_distances_
+    return {"k": int(novelty.k), "normalize": bool(novelty.normalize)}
+
+
+def _mixture(model, prefix: str, arrays: dict) -> None:
+    """A fitted sklearn mixture in the form of runtime_mixture.py's ``MixtureArrays``."""
+    means = np.asarray(model.means_, dtype=np.float64)
+    components, features = means.shape
+    cholesky = np.asarray(model.precisions_cholesky_, dtype=np.float64)
+    kind = model.covariance_type
+    if kind == "full":
+        full = cholesky
+    elif kind == "tied":
+        full = np.broadcast_to(cholesky, (components, features, features)).copy()
+    elif kind == "diag":
+        full = np.stack([np.diag(row) for row in cholesky])
+    else:  # spherical
+        full = cholesky[:, None, None] * np.eye(features)[None]
+    log_det = np.log(np.diagonal(full, axis1=1, axis2=2)).sum(axis=1)
+    # what the mixture adds to each component's Gaussian term (log weight; the Bayesian
+    # mixture's variational terms) does not depend on x: read it off at one point
+    origin = np.zeros((1, features))
+    offsets = (model._estimate_weighted_log_prob(origin)
+               - _estimate_log_gaussian_prob(origin, means, cholesky, kind))[0]
+    arrays[f"{prefix}.means"] = means
+    arrays[f"{prefix}.precisions_cholesky"] = full
+    arrays[f"{prefix}.log_det"] = log_det
+    arrays[f"{prefix}.offsets"] = offsets
+
+
+def publish_runtime_export(layout: StorageLayout, variant: str, bundle: ScoringBundle,
+                           bundle_sha256: str) -> str:
+    """Write the export of ``bundle`` (whose file has ``bundle_sha256``) beside its version;
+    returns the file's name, or why the bundle has none (for the materialization's metadata)."""
+    try:
+        arrays, settings = runtime_arrays(bundle)
+    except RuntimeUnsupported as reason:
+        return f"none: {reason}"
+    return write_export(layout, variant, bundle_sha256,
+                        export_bytes(arrays, settings, bundle_sha256)).name
