@@ -64,27 +64,30 @@ def _score(args) -> int:
                                     f"{layout.manifest('scoring_bundle', variant)} does not exist; "
                                     "materialize scoring_bundle first")
         expected = current.sha256
-    runtime = None if args.codes else _runtime(layout, variant, expected)
+    if args.codes:
+        runtime, reason = None, "--codes is scored by the full path"
+    else:
+        runtime, reason = _runtime(layout, variant, expected)
     if runtime is None:
-        return _score_full_path(args, layout, variant, expected)
+        return _score_full_path(args, layout, variant, expected,
+                                note=f"note: scored with the full path (torch, sklearn): {reason}")
     return _score_with_runtime(args, runtime)
 
 
 def _runtime(layout, variant: str, expected: str):
-    """The numpy scoring runtime of bundle ``expected`` (runtime_file.py), or None after one
-    line on stderr saying why the full path scores instead."""
+    """(the numpy scoring runtime of bundle ``expected`` (runtime_file.py), None) or (None,
+    why the full path scores instead)."""
     from motion_assets.core.scoring.runtime_file import ExportRefused, export_path, read_export
     from motion_assets.core.scoring.runtime_model import ScoringRuntime
 
     path = export_path(layout, variant, expected)
     try:
-        return ScoringRuntime(*read_export(path, expected), expected)
+        return ScoringRuntime(*read_export(path, expected), expected), None
     except FileNotFoundError:
-        reason = f"bundle {expected[:12]} has no runtime export (its kind is not covered, or it predates them)"
+        return None, (f"bundle {expected[:12]} has no runtime export (its kind is not covered, "
+                      "or it predates them)")
     except ExportRefused as refused:
-        reason = str(refused)
-    print(f"note: scoring with the full path (torch, sklearn): {reason}", file=sys.stderr)
-    return None
+        return None, str(refused)
 
 
 def _score_with_runtime(args, runtime) -> int:
@@ -109,7 +112,7 @@ def _score_with_runtime(args, runtime) -> int:
                    identity.threshold_source)
 
 
-def _score_full_path(args, layout, variant: str, expected: str) -> int:
+def _score_full_path(args, layout, variant: str, expected: str, *, note: str) -> int:
     import pandas as pd
 
     from motion_assets.core.files.model_versions import read_version
@@ -135,6 +138,7 @@ def _score_full_path(args, layout, variant: str, expected: str) -> int:
     rows = [history_rows(score_sequences(bundle, table), table, identity, "motion-assets score")
             for table in tables if len(table)]
     output = scores_to_jsonl(unique_scores(pd.concat(rows, ignore_index=True))) if rows else b""
+    print(note, file=sys.stderr)  # after any error: an error stays one line
     return _finish(args, output, rejected, bundle.provenance["bundle_sha256"],
                    identity.threshold_source)
 

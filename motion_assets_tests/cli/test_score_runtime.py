@@ -94,3 +94,21 @@ def test_runtime_modules_import_no_torch_sklearn_hdbscan_pandas_or_dagster(tmp_p
     done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True,
                           cwd=tmp_path, check=True)
     assert set(done.stdout.split()).isdisjoint(RUNTIME_FREE_OF)
+
+
+def test_without_an_export_the_command_says_it_scored_with_the_full_path(storage, capsys):
+    from motion_assets.cli import main
+
+    root, layout, digest = storage
+    export = export_path(layout, "v", digest)
+    kept = export.read_bytes()
+    export.unlink()
+    try:
+        code = main(["score", "--variant", "v", "--storage", str(root / "storage"),
+                     "--out", str(root / "full.jsonl"), str(root / "files")])
+    finally:
+        export.write_bytes(kept)
+    err = capsys.readouterr().err.splitlines()
+    assert code == 0
+    assert err[-2] == (f"note: scored with the full path (torch, sklearn): bundle {digest[:12]} "
+                       "has no runtime export (its kind is not covered, or it predates them)")

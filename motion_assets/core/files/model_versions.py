@@ -77,7 +77,8 @@ def stored_versions(layout: StorageLayout, asset: str, partition: str) -> list[s
 
 def prune_versions(layout: StorageLayout, asset: str, partition: str, keep_last: int,
                    referenced: Iterable[str] = ()) -> list[str]:
-    """Delete the versions retention does not keep; returns the deleted versions."""
+    """Delete the versions retention does not keep, and the files made from each beside it
+    (``<sha256>.*``, e.g. the scoring runtime's export); returns the deleted versions."""
     if keep_last < MIN_KEEP_LAST:
         raise ValueError(f"keep_last must be at least {MIN_KEEP_LAST}, got {keep_last}")
     versions = stored_versions(layout, asset, partition)
@@ -85,5 +86,8 @@ def prune_versions(layout: StorageLayout, asset: str, partition: str, keep_last:
     keep = set(versions[:keep_last]) | set(referenced) | ({current.sha256} if current else set())
     deleted = [version for version in versions if version not in keep]
     for version in deleted:
-        layout.model_version(asset, partition, version).unlink(missing_ok=True)
+        path = layout.model_version(asset, partition, version)
+        path.unlink(missing_ok=True)
+        for companion in path.parent.glob(f"{version}.*"):
+            companion.unlink(missing_ok=True)
     return deleted

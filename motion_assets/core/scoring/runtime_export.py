@@ -2,8 +2,8 @@
 
 Made from the loaded bundle when ``scoring_bundle`` is materialized (and written beside it,
 runtime_file.py). It covers what the runtime can reproduce: the trained encoder as the
-featurizer (a one-layer LSTM/GRU in float32, any pooling), the Bayesian GMM or KMeans after the
-bundle's PCA and L2 step, the encoder's unknown detector (novelty, surprisal and density
+featurizer (a one-layer LSTM/GRU in float32, any pooling), HDBSCAN (euclidean), the Bayesian
+GMM or KMeans after the bundle's PCA and L2 step, the encoder's unknown detector (novelty, surprisal and density
 voices) or the pipeline's own kNN novelty, the thresholds and the curated vocabulary. Any
 other part raises :class:`RuntimeUnsupported` naming it, and such a bundle is scored by the
 full path only.
@@ -15,7 +15,12 @@ import numpy as np
 from sklearn.decomposition import PCA
 from sklearn.mixture._gaussian_mixture import _estimate_log_gaussian_prob
 
-from motion_assets.core.clustering.clusterers import BayesGmmClusterer, KMeansClusterer
+from motion_assets.core.clustering.clusterers import (
+    BayesGmmClusterer,
+    HdbscanClusterer,
+    KMeansClusterer,
+)
+from motion_assets.core.clustering.hdbscan_prediction import prediction_for
 from motion_assets.core.encoder.featurizer import EncoderFeaturizer
 from motion_assets.core.encoder.inference import input_gate_tables
 from motion_assets.core.encoder.surprisal import supports_surprisal
@@ -94,13 +99,57 @@ def _pipeline(pipeline, arrays: dict) -> dict:
         arrays["pipeline.kmeans.centers"] = clusterer.model_.cluster_centers_
         arrays["pipeline.kmeans.member_distances"] = np.concatenate(clusterer.member_distances_)
         arrays["pipeline.kmeans.members"] = np.array([len(d) for d in clusterer.member_distances_])
+    elif isinstance(clusterer, HdbscanClusterer):
+        settings["hdbscan"] = _hdbscan(clusterer, "pipeline.hdbscan", arrays)
     else:
         raise RuntimeUnsupported(f"clusterer {clusterer.name}: the runtime reproduces "
-                                 "bayes_gmm and kmeans")
+                                 "hdbscan, bayes_gmm and kmeans")
     if pipeline.novelty is not None:
         settings["novelty"] = {"space": pipeline.novelty_space,
                                **_novelty(pipeline.novelty, "pipeline.novelty", arrays)}
     return settings
+
+
+def _hdbscan(clusterer: HdbscanClusterer, prefix: str, arrays: dict) -> dict:
+    """The prediction data runtime_hdbscan.py answers from (see there)."""
+    settings = {"normalize_input": bool(clusterer.normalize_input)}
+    if clusterer.metric != "euclidean":
+        raise RuntimeUnsupported(f"hdbscan with metric {clusterer.metric}: only euclidean is reproduced")
+    if clusterer.n_clusters_ == 0:
+        return settings  # no cluster: every point is noise
+    prediction = prediction_for(clusterer.model_)
+    data, tree = prediction.data, prediction.raw_tree
+    points = len(data.raw_data)
+    rows = tree[tree["child"] < points]
+    point_parent = np.zeros(points, dtype=np.int64)
+    point_lambda = np.zeros(points)
+    point_parent[rows["child"]], point_lambda[rows["child"]] = rows["parent"], rows["lambda_val"]
+    root = int(tree["parent"].min())
+    nodes = int(max(tree["parent"].max(), tree["child"].max(initial=root))) - root + 1
+
+    def by_node(values: dict, empty=np.nan, dtype=np.float64) -> np.ndarray:
+        out = np.full(nodes, empty, dtype=dtype)
+        for node, value in values.items():
+            if node >= root:
+                out[int(node) - root] = value
+        return out
+
+    cluster_rows = data.cluster_tree
+    arrays.update({
+        f"{prefix}.raw_data": data.raw_data, f"{prefix}.core_distances": data.core_distances,
+        f"{prefix}.point_parent": point_parent, f"{prefix}.point_lambda": point_lambda,
+        f"{prefix}.cluster_parent": cluster_rows["parent"].astype(np.int64),
+        f"{prefix}.cluster_child": cluster_rows["child"].astype(np.int64),
+        f"{prefix}.cluster_lambda": cluster_rows["lambda_val"].astype(np.float64),
+        f"{prefix}.node_label": by_node(data.cluster_map, -1, np.int64),
+        f"{prefix}.node_max_lambda": by_node(data.max_lambdas),
+        f"{prefix}.node_leaf_max_lambda": by_node(data.leaf_max_lambdas),
+        f"{prefix}.node_subtree_max_lambda": by_node(prediction.subtree_max_lambdas),
+        f"{prefix}.clusters": prediction.clusters.astype(np.int64),
+        f"{prefix}.exemplars": np.concatenate(data.exemplars),
+        f"{prefix}.exemplar_counts": np.array([len(e) for e in data.exemplars]),
+    })
+    return {**settings, "min_samples": int(prediction.min_samples), "root": root}
 
 
 def _detector(detector, arrays: dict) -> dict:

@@ -3,7 +3,8 @@
 :class:`ScoringRuntime` rebuilds from the arrays of runtime_export.py what
 core/scoring/score.py ``_score_features`` computes with the loaded bundle, step for step:
 embed (the encoder, runtime_encoder.py), PCA + L2, the clusterer's assignment and soft
-membership (the Bayesian GMM through runtime_mixture.py, or KMeans), stable cluster ids, the
+membership (HDBSCAN through runtime_hdbscan.py, the Bayesian GMM through runtime_mixture.py,
+or KMeans), stable cluster ids, the
 unknown detector's voices and score (or the pipeline's novelty and the bundle's unknown
 score), the unknown flags (unknown.py) and the curated vocabulary. Every column of
 ``SCORE_COLUMNS`` but sequence_id and bundle_hash comes back, equal to the full path's within
@@ -21,6 +22,7 @@ from motion_assets.core.clustering.dense_features import as_dense_features, l2_n
 from motion_assets.core.clustering.novelty import KnnNovelty
 from motion_assets.core.curation.vocabulary import CuratedVocabulary
 from motion_assets.core.scoring.runtime_encoder import NumpyEncoder
+from motion_assets.core.scoring.runtime_hdbscan import HdbscanArrays
 from motion_assets.core.scoring.runtime_mixture import MixtureArrays
 from motion_assets.core.scoring.thresholds import Thresholds
 from motion_assets.core.scoring.unknown import UNKNOWN_SCORES, unknown_flags
@@ -101,6 +103,11 @@ class ScoringRuntime:
             self.gmm = _mixture(arrays, "pipeline.gmm")
             self.gmm_components = arrays["pipeline.gmm.components"]
             self.training_log_likelihood = arrays["pipeline.gmm.training_log_likelihood"]
+        elif self.clusterer == "hdbscan":
+            hdbscan = settings["hdbscan"]
+            self.hdbscan_normalize = hdbscan["normalize_input"]
+            self.hdbscan = (HdbscanArrays(arrays, "pipeline.hdbscan", hdbscan["min_samples"],
+                                          hdbscan["root"]) if self.n_clusters else None)
         else:  # kmeans
             self.centers = arrays["pipeline.kmeans.centers"]
             bounds = np.cumsum(arrays["pipeline.kmeans.members"])[:-1]
@@ -158,6 +165,8 @@ class ScoringRuntime:
 
     def _assign(self, reduced: np.ndarray):
         """(stable cluster ids, probability, outlier score, noise flags, soft membership)."""
+        if self.clusterer == "hdbscan":
+            return self._hdbscan_assign(reduced)
         if self.clusterer == "bayes_gmm":
             log_likelihood, log_resp = self.gmm.log_prob_resp(reduced)
             soft = np.exp(log_resp)[:, self.gmm_components]
@@ -175,6 +184,18 @@ class ScoringRuntime:
                 outlier[rows] = 1.0 - _rank_above(members, distances[rows] - 1e-12)
             probability, soft = np.ones(len(reduced)), np.eye(self.n_clusters)[labels]
         return (self._stable(labels), probability, outlier, np.zeros(len(reduced), dtype=bool), soft)
+
+    def _hdbscan_assign(self, reduced: np.ndarray):
+        """clusterers.py ``HdbscanClusterer.assign_with_membership`` on runtime_hdbscan.py."""
+        data = l2_normalize(reduced) if self.hdbscan_normalize else reduced
+        if self.hdbscan is None:  # a fit without clusters: all noise
+            empty = np.zeros(len(data))
+            return (np.full(len(data), NOISE, dtype=np.int64), empty, empty + 1.0,
+                    np.ones(len(data), dtype=bool), np.zeros((len(data), 0)))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            labels, strengths, scores, soft = self.hdbscan.predict(data)
+        return (self._stable(labels), strengths, np.nan_to_num(scores), labels == NOISE,
+                np.nan_to_num(soft))
 
     def _stable(self, labels: np.ndarray) -> np.ndarray:
         """Clusterer ids -> the bundle's stable ids; noise stays -1 (stable_ids.py ``relabel``)."""

@@ -75,6 +75,17 @@ def test_retention_keeps_the_newest_the_current_and_the_referenced(layout):
         versions[4].sha256, versions[3].sha256, referenced.sha256, oldest.sha256}
 
 
+def test_retention_deletes_the_files_made_from_a_deleted_version_and_keeps_the_others(layout):
+    versions = [publish_aged(layout, f"version {age}".encode(), age) for age in (30, 20, 10)]
+    folder = layout.partition_folder("model", "v1")
+    for version in versions:
+        (folder / f"{version.sha256}.runtime.npz").write_bytes(b"made from it")
+    deleted = prune_versions(layout, "model", "v1", keep_last=2)
+    assert deleted == [versions[0].sha256]
+    assert sorted(path.name for path in folder.glob("*.runtime.npz")) == sorted(
+        f"{version.sha256}.runtime.npz" for version in versions[1:])
+
+
 def test_republishing_the_same_content_makes_it_the_newest_again(layout):
     old = publish_aged(layout, b"same", 100)
     publish_aged(layout, b"other", 50)

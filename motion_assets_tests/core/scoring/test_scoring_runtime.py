@@ -99,16 +99,17 @@ def assert_scores_equal(runtime: ScoringRuntime, bundle, rows) -> None:
                                    atol=1e-5, err_msg=column)
 
 
-@pytest.mark.parametrize("kind", ["bayes_gmm", "kmeans"])
+@pytest.mark.parametrize("kind", ["hdbscan", "bayes_gmm", "kmeans"])
 def test_runtime_scores_equal_the_full_path_with_the_unknown_detector(featurizer, training,
                                                                       new_rows, kind, tmp_path):
     bundle = detector_bundle(featurizer, training, kind)
     assert_scores_equal(runtime_of(bundle, tmp_path), loaded(bundle)[0], new_rows)
 
 
+@pytest.mark.parametrize("kind", ["hdbscan", "bayes_gmm"])
 def test_runtime_scores_equal_the_full_path_with_the_pipelines_own_novelty(featurizer, training,
-                                                                           new_rows, tmp_path):
-    pipeline = make_clusterer("bayes_gmm").fit(featurizer.transform(training))
+                                                                           new_rows, kind, tmp_path):
+    pipeline = make_clusterer(kind).fit(featurizer.transform(training))
     bundle = bundle_of(featurizer, pipeline, training)
     assert_scores_equal(runtime_of(bundle, tmp_path), loaded(bundle)[0], new_rows)
 
