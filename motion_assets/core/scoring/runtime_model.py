@@ -132,14 +132,14 @@ class ScoringRuntime:
             best, soft_max = column_ids[soft.argmax(axis=1)], soft.max(axis=1)
         else:
             best, soft_max = np.full(len(features), NOISE, dtype=np.int64), np.zeros(len(features))
-        novelty = self._pipeline_novelty(features, reduced)
         surprisal = np.full(len(features), np.nan)
-        if self.detector is not None:
+        if self.detector is not None:  # its novelty replaces the pipeline's (not computed)
             voices = self._voices(features, surprisal_values)
             novelty, surprisal = voices["novelty"], voices.get("surprisal", surprisal)
             score = _rank_below(self.training_combined,
                                 np.mean([voices[name] for name in self.detector["voices"]], axis=0))
         else:
+            novelty = self._pipeline_novelty(features, reduced)
             score = UNKNOWN_SCORES[self.unknown_score](probability, soft_max, outlier, is_noise, novelty)
         best_cluster = np.where(is_noise, best, cluster)
         unknown = unknown_flags(probability, is_noise, novelty, self.thresholds,
