@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 from sklearn.cluster import KMeans
 from sklearn.metrics import adjusted_rand_score
+from sklearn.preprocessing import normalize
 
 from motion_assets.core.features.featurizers import BagOfCodesTfidf, DigitStatistics
 from motion_assets.core.features.label_guided import LabelGuided
@@ -20,6 +21,14 @@ def test_lsa_gives_unit_rows_of_the_requested_width(table):
     matrix = Lsa(n_components=8).fit_transform(table)
     assert matrix.shape == (len(table), 8)
     np.testing.assert_allclose(np.linalg.norm(matrix, axis=1), 1.0, atol=1e-5)
+
+
+def test_lsa_projects_as_the_fitted_truncated_svd_and_again_after_a_refit(table):
+    lsa = Lsa(n_components=8)
+    for fit_rows in (table.iloc[:300], table):  # a refit replaces the kept projection
+        lsa.fit(fit_rows)
+        expected = normalize(lsa.svd_.transform(lsa.base.transform(table))).astype(np.float32)
+        np.testing.assert_array_equal(lsa.transform(table), expected)
 
 
 def test_multi_view_weighs_each_view_by_its_weight_not_its_scale(table):
