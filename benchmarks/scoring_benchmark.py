@@ -4,7 +4,10 @@ Data: the synthetic stream variant (motion_assets.core.synthetic) at real length
 windows of 14 codes (168-196 codes, most 182), as the tokenizer writes them. The unknown
 action is left out of training; known sequences of held-out videos are the "known" comparison.
 
-Speed (default), in one run, with one torch thread (the policy, core/encoder/threads.py):
+Speed (default), in one run, with one torch thread (the policy, core/encoder/threads.py), on
+four bundles: HDBSCAN and Bayesian GMM over the encoder (with the pipeline's kNN novelty), the
+GMM one with the encoder's unknown detector (novelty + surprisal, the deployed default), and a
+GMM over the deployment's multi-view (encoder + LSA + digit statistics) with that detector:
   loaded    the bundle loaded once; per call p50/p99 wall and CPU-time p50 of one sequence of
             16, 48, 182 and 400 codes (held-out real sequences, cut or tiled; the model cuts
             past its max_len as in training), three ways, alternating call by call:
@@ -17,6 +20,11 @@ Speed (default), in one run, with one torch thread (the policy, core/encoder/thr
     cluster step         the library calls scoring made before (GMM: predict_proba twice
                          and score_samples; HDBSCAN: three prediction functions) against
                          ``assign_with_membership`` (one pass)
+    encoder + surprisal  (bundles with the unknown detector) the two forwards scoring ran
+                         before (``embed``, then the model again and a log-softmax over
+                         every step) against ``embed_with_surprisal`` (one forward); then
+                         sequences per CPU second of both on 256 held-out sequences, the one
+                         forward at several output-layer chunk sizes (surprisal.HEAD_STEPS)
   old-tool-like baselines, same bundle, same run:
     reload per call      every call reads the bundle file again (verify hash, unpickle,
                          rebuild the encoder), then scores one sequence, as the old script did
@@ -79,6 +87,7 @@ def fit_bundles(training, d_model: int, epochs: int, seed: int, target_share: fl
     from motion_assets.core.encoder.featurizer import EncoderFeaturizer
     from motion_assets.core.scoring.bundle import make_scoring_bundle
     from motion_assets.core.scoring.calibration import calibrated_bundle
+    from motion_assets.core.scoring.deployment_candidates import deployable_featurizers
     from motion_assets.core.scoring.unknown_detector import UnknownDetector
     from motion_assets.core.sequences.facts import table_levels
     from motion_assets.core.sequences.overlap import featurizer_sequences
@@ -113,6 +122,11 @@ def fit_bundles(training, d_model: int, epochs: int, seed: int, target_share: fl
         bundles["bayes_gmm"], encoder=featurizer.model_, unknown_detector=detector)
     print(f"unknown detector ({', '.join(detector.voice_names)}): fit "
           f"{time.perf_counter() - started:.1f} s")
+    # the deployment's multi-view (encoder + LSA + digit statistics) with the same detector
+    multi_view = deployable_featurizers(training, featurizer.model_)[-1]
+    pipeline = make_clusterer("bayes_gmm", with_novelty=False).fit(multi_view.transform(training))
+    bundles["multi_view bayes_gmm + unknown detector"] = dataclasses.replace(
+        bundles["bayes_gmm + unknown detector"], featurizer=multi_view, pipeline=pipeline)
     return bundles
 
 
@@ -218,7 +232,7 @@ def _speed_one(kind, built, path, singles, new, batch, reload_calls: int) -> Non
         return score_one(fresh, codes)
 
     rows.update(_timed({"old-tool-like: reload per call, 182": reload}, singles[182][:reload_calls]))
-    rows.update(_encoder_steps(bundle.featurizer.model_, singles[182]))
+    rows.update(_encoder_steps(bundle.encoder or bundle.featurizer.model_, singles[182]))
     rows.update(_cluster_steps(bundle, singles[182]))
     if bundle.unknown_detector is not None:
         rows.update(_detector_step(bundle, singles[182]))
@@ -227,7 +241,7 @@ def _speed_one(kind, built, path, singles, new, batch, reload_calls: int) -> Non
         score_sequences(bundle, batch)
     wall, cpu = time.perf_counter() - started, time.process_time() - started_cpu
     print(f"\n[{kind}] bundle {len(data) / 1e6:.2f} MB, {bundle.provenance['training_rows']} "
-          f"training sequences, model max_len {bundle.featurizer.model_.config.sequence.max_len}")
+          f"training sequences, model max_len {(bundle.encoder or bundle.featurizer.model_).config.sequence.max_len}")
     for name, (p50, p99, cpu_p50) in rows.items():
         print(f"  {name:40s} p50 {p50:6.2f} ms  p99 {p99:6.2f} ms  cpu p50 {cpu_p50:6.2f} ms")
     for length in singles:
@@ -279,11 +293,19 @@ def _cluster_steps(bundle, sequences) -> dict:
     import hdbscan
     from hdbscan.prediction import approximate_predict_scores
 
+    from motion_assets.core.encoder.featurizer import EncoderFeaturizer
     from motion_assets.core.encoder.inference import embed
+    from motion_assets.core.scoring.score import codes_table
 
-    pipeline, model = bundle.pipeline, bundle.featurizer.model_
+    pipeline, featurizer = bundle.pipeline, bundle.featurizer
     clusterer = pipeline.clusterer
-    reduced = [pipeline.transform(embed(model, [codes])) for codes in sequences]
+
+    def features(codes):
+        if isinstance(featurizer, EncoderFeaturizer):
+            return embed(featurizer.model_, [codes])
+        return featurizer.transform(codes_table(bundle, codes))
+
+    reduced = [pipeline.transform(features(codes)) for codes in sequences]
 
     def library(features):
         if clusterer.name == "hdbscan":
