@@ -49,6 +49,10 @@ class Lsa:
         reduced = self.base.transform(table) @ self._components_t()
         return normalize(reduced).astype(np.float32)
 
+    def __getstate__(self) -> dict:
+        # the kept projection is the components again: not stored twice in a bundle
+        return {name: value for name, value in self.__dict__.items() if name != "_projection"}
+
     def _components_t(self) -> np.ndarray:
         """``svd_.components_.T`` in C order, kept: the product TruncatedSVD.transform
         computes, without its copy of the F-ordered components on every call (1.4 ms of a

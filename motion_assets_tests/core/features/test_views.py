@@ -1,5 +1,7 @@
 """Featurizers built from others: LSA, multi-view concat, label-guided projection."""
 
+import pickle
+
 import numpy as np
 import pytest
 from sklearn.cluster import KMeans
@@ -29,6 +31,14 @@ def test_lsa_projects_as_the_fitted_truncated_svd_and_again_after_a_refit(table)
         lsa.fit(fit_rows)
         expected = normalize(lsa.svd_.transform(lsa.base.transform(table))).astype(np.float32)
         np.testing.assert_array_equal(lsa.transform(table), expected)
+
+
+def test_a_pickled_lsa_stores_its_components_once_and_projects_the_same(table):
+    lsa = Lsa(n_components=8).fit(table)
+    expected = lsa.transform(table)
+    restored = pickle.loads(pickle.dumps(lsa))
+    assert "_projection" not in restored.__dict__
+    np.testing.assert_array_equal(restored.transform(table), expected)
 
 
 def test_multi_view_weighs_each_view_by_its_weight_not_its_scale(table):
