@@ -21,19 +21,26 @@ def add_parser(commands) -> None:
     parser.set_defaults(handler=score)
 
 
+def _roots(paths: list[str]):
+    """(folder, None) for a folder given, (its folder, [its name]) for a file given."""
+    for path in paths:
+        if os.path.isdir(path):
+            yield path, None
+        elif os.path.isfile(path):
+            yield os.path.dirname(path) or ".", [os.path.basename(path)]
+        else:
+            raise FileNotFoundError(f"{path} does not exist")
+
+
 def _tables(paths: list[str], settings):
     """Validated tables per path (files by their folder), plus rejections, like ingestion."""
     from motion_assets.core.sequences.ingest import read_sequence_folder, read_sequence_paths
 
-    for path in paths:
-        if os.path.isdir(path):
-            result, prefix = read_sequence_folder(path, settings), path
-        elif os.path.isfile(path):
-            prefix = os.path.dirname(path) or "."
-            result = read_sequence_paths(prefix, [os.path.basename(path)], settings)
+    for prefix, names in _roots(paths):
+        if names is None:
+            yield prefix, read_sequence_folder(prefix, settings)
         else:
-            raise FileNotFoundError(f"{path} does not exist")
-        yield prefix, result
+            yield prefix, read_sequence_paths(prefix, names, settings)
 
 
 def score(args) -> int:
@@ -95,19 +102,21 @@ def _score_with_runtime(args, runtime) -> int:
     from motion_assets.core.scoring.runtime_lines import score_lines
     from motion_assets.core.scoring.score_lines import jsonl_bytes, unique_rows
     from motion_assets.core.scoring.thresholds import overridden
+    from motion_assets.core.sequences.discovery import list_given_files, list_sequence_files
+    from motion_assets.core.sequences.ingest import read_plain_rows
 
     thresholds = runtime.thresholds
     if args.threshold is not None:
         thresholds = runtime.thresholds = overridden(thresholds, args.threshold)
     identity = identity_of(runtime.bundle_sha256, thresholds, runtime.pipeline_novelty_threshold)
-    rows, rejected = [], 0
-    for prefix, result in _tables(args.paths, runtime.codebook_settings()):
-        rejected += _report_rejections(prefix, result)
-        table = result.sequences
-        if table.num_rows:
-            paths = [os.path.normpath(os.path.join(prefix, p))
-                     for p in table.column("relative_path").to_pylist()]
-            rows += score_lines(runtime, table, paths, identity)
+    rows, rejected, settings = [], 0, runtime.codebook_settings()
+    for prefix, names in _roots(args.paths):  # plain rows: no Arrow table, so no pandas
+        listing = list_sequence_files(prefix) if names is None else list_given_files(prefix, names)
+        sequences, rejections = read_plain_rows(prefix, listing, settings)
+        rejected += _report_rejections(prefix, rejections)
+        paths = [os.path.normpath(os.path.join(prefix, row["relative_path"])) for row in sequences]
+        if sequences:
+            rows += score_lines(runtime, sequences, paths, identity)
     return _finish(args, jsonl_bytes(unique_rows(rows)), rejected, runtime.bundle_sha256,
                    identity.threshold_source)
 
@@ -131,7 +140,7 @@ def _score_full_path(args, layout, variant: str, expected: str, *, note: str) ->
         codes = [int(code) for code in args.codes.replace(" ", "").split(",") if code]
         tables.append(codes_table(bundle, codes))
     for prefix, result in _tables(args.paths, bundle.codebook_settings()):
-        rejected += _report_rejections(prefix, result)
+        rejected += _report_rejections(prefix, result.rejected.to_pylist())
         table = result.sequences.to_pandas()
         table["relative_path"] = [os.path.normpath(os.path.join(prefix, p)) for p in table["relative_path"]]
         tables.append(table)
@@ -143,9 +152,8 @@ def _score_full_path(args, layout, variant: str, expected: str, *, note: str) ->
                    identity.threshold_source)
 
 
-def _report_rejections(prefix: str, result) -> int:
+def _report_rejections(prefix: str, rejected: list[dict]) -> int:
     """Print each rejected file on stderr; how many there were."""
-    rejected = result.rejected.to_pylist()
     for row in rejected:
         line = f":{row['line']}" if row["line"] else ""
         print(f"rejected {os.path.join(prefix, row['relative_path'])}{line}: {row['kind']}: {row['detail']}",

@@ -36,9 +36,8 @@ class WindowWidth:
         return f"{self.width} (held by {self.files_per_width.get(self.width, 0)} of {total} files)"
 
 
-def variant_width(sequences: pa.Table, configured: int | None) -> WindowWidth:
-    paths = sequences.column("relative_path").to_pylist()
-    widths = sequences.column("codes_per_window").to_pylist()
+def variant_width(paths: list[str], widths: list[int | None], configured: int | None) -> WindowWidth:
+    """The variant's width from each row's file and declared width (None: undeclared)."""
     files_per_width = Counter(width for _, width in {(p, w) for p, w in zip(paths, widths) if w})
     counts = dict(sorted(files_per_width.items()))
     if configured:
@@ -48,25 +47,31 @@ def variant_width(sequences: pa.Table, configured: int | None) -> WindowWidth:
     return WindowWidth(max(counts, key=lambda width: (counts[width], width)), "majority", counts)
 
 
-def settle_window_width(sequences: pa.Table, configured: int | None
-                        ) -> tuple[pa.Table, list[tuple[str, int | None, Kind, str]], WindowWidth]:
-    """Give undeclared rows the variant's width and take out the rows that do not fit it.
-
-    Returns the kept rows, the rejections (relative_path, line, kind, detail) and the width.
-    """
-    width = variant_width(sequences, configured)
-    widths = sequences.column("codes_per_window").to_pylist()
+def _settle(paths, lines, widths, lengths, configured: int | None):
+    """(the width, which rows stay (None: all, none to settle), the rejections)."""
+    width = variant_width(paths, widths, configured)
     if width.width is not None and all(w == width.width for w in widths):
-        return sequences, [], width
-    lengths = sequences.column("length").to_pylist()
-    paths = sequences.column("relative_path").to_pylist()
-    lines = sequences.column("line").to_pylist()
+        return width, None, []
     keep, rejected = [], []
     for path, line, row_width, length in zip(paths, lines, widths, lengths):
         problem = _misfit(row_width, length, width)
         keep.append(problem is None)
         if problem:
             rejected.append((path, line, *problem))
+    return width, keep, rejected
+
+
+def settle_window_width(sequences: pa.Table, configured: int | None
+                        ) -> tuple[pa.Table, list[tuple[str, int | None, Kind, str]], WindowWidth]:
+    """Give undeclared rows the variant's width and take out the rows that do not fit it.
+
+    Returns the kept rows, the rejections (relative_path, line, kind, detail) and the width.
+    """
+    columns = [sequences.column(name).to_pylist()
+               for name in ("relative_path", "line", "codes_per_window", "length")]
+    width, keep, rejected = _settle(*columns, configured)
+    if keep is None:
+        return sequences, [], width
     kept = sequences.filter(pa.array(keep, pa.bool_()))
     declared = kept.column("codes_per_window")
     if declared.null_count:
@@ -75,6 +80,21 @@ def settle_window_width(sequences: pa.Table, configured: int | None
         kept = kept.set_column(kept.schema.get_field_index("codes_per_window"), "codes_per_window",
                                settled.cast(pa.int32()))
         kept = kept.set_column(kept.schema.get_field_index("window_count"), "window_count", counts)
+    return kept, rejected, width
+
+
+def settle_row_widths(rows: list[dict], configured: int | None
+                      ) -> tuple[list[dict], list[tuple[str, int | None, Kind, str]], WindowWidth]:
+    """:func:`settle_window_width` of plain record rows (ingest.py ``read_plain_rows``)."""
+    columns = [[row[name] for row in rows]
+               for name in ("relative_path", "line", "codes_per_window", "length")]
+    width, keep, rejected = _settle(*columns, configured)
+    if keep is None:
+        return rows, [], width
+    kept = [row for row, stays in zip(rows, keep) if stays]
+    for row in kept:
+        if row["codes_per_window"] is None:
+            row["codes_per_window"], row["window_count"] = width.width, row["length"] // width.width
     return kept, rejected, width
 
 
