@@ -67,10 +67,11 @@ class NumpyEncoder:
         pooled = np.empty((len(sequences), width), dtype=np.float32)
         surprisal = np.full(len(sequences), np.nan)
         lengths = np.array([len(s) for s in sequences])
-        for length in np.unique(lengths):  # equal lengths run as one batch: no padding
-            rows = np.flatnonzero(lengths == length)
-            tokens = np.stack([sequences[i] for i in rows]) + 1  # token 0 is padding
-            pooled[rows], surprisal[rows] = self._run(tokens)
+        with np.errstate(over="ignore"):  # exp(-x) of a saturated gate: inf, its sigmoid 0
+            for length in np.unique(lengths):  # equal lengths run as one batch: no padding
+                rows = np.flatnonzero(lengths == length)
+                tokens = np.stack([sequences[i] for i in rows]) + 1  # token 0 is padding
+                pooled[rows], surprisal[rows] = self._run(tokens)
         if self.l2_normalize:
             norms = np.linalg.norm(pooled, axis=1, keepdims=True)
             pooled /= np.maximum(norms, np.float32(1e-12))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 import torch
@@ -168,3 +170,13 @@ def test_the_runtime_validates_files_with_the_bundles_codebook(featurizer, train
     runtime = runtime_of(detector_bundle(featurizer, training, "bayes_gmm"), tmp_path)
     settings = runtime.codebook_settings()
     assert (settings.configured_size, settings.configured_levels) == (2048, table_levels(training))
+
+
+def test_saturated_gates_embed_without_a_warning(featurizer, training, tmp_path):
+    runtime = runtime_of(detector_bundle(featurizer, training, "bayes_gmm"), tmp_path)
+    for gates, _, _ in runtime.encoder.directions:
+        gates *= 1e4  # every gate far in saturation: exp(-x) overflows
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        pooled, surprisal = runtime.encoder.embed(featurizer_sequences(training)[:3])
+    assert np.isfinite(pooled).all() and np.isfinite(surprisal).all()
