@@ -150,6 +150,13 @@ def choose_covariance(config: BayesGmmConfig, n_samples: int, dims: int) -> str:
     return "full" if enough_data and cost <= config.full_covariance_budget else "diag"
 
 
+def _fit_sample(data: np.ndarray, size: int, seed: int) -> np.ndarray:
+    """All rows when there are at most ``size``, else a seeded draw of ``size``, in row order."""
+    if len(data) <= size:
+        return data
+    return data[np.sort(np.random.default_rng(seed).choice(len(data), size, replace=False))]
+
+
 class BayesGmmClusterer:
     """Dirichlet-process Gaussian mixture; clusters = components that win training points."""
 
@@ -162,11 +169,12 @@ class BayesGmmClusterer:
     def fit(self, features) -> BayesGmmClusterer:
         config = self.config
         data = as_dense_features(features)
-        self.covariance_type_ = choose_covariance(config, *data.shape)
+        sample = _fit_sample(data, config.fit_sample_size, config.random_state)
+        self.covariance_type_ = choose_covariance(config, *sample.shape)
         self.bic_ = None  # a table when the component count is chosen by BIC
-        n_components = config.n_components or self._components_by_bic(data)
+        n_components = config.n_components or self._components_by_bic(sample)
         self.model_ = BayesianGaussianMixture(
-            n_components=min(n_components, len(data)),
+            n_components=min(n_components, len(sample)),
             covariance_type=self.covariance_type_,
             weight_concentration_prior_type=config.weight_concentration_prior_type,
             weight_concentration_prior=config.weight_concentration_prior,
@@ -179,7 +187,7 @@ class BayesGmmClusterer:
         )
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            self.model_.fit(data)
+            self.model_.fit(sample)
         self.converged_ = bool(self.model_.converged_)
         self.warnings_ = [str(w.message) for w in caught]
         weights = self.model_.weights_

@@ -257,3 +257,23 @@ def test_default_min_cluster_size_scales_with_the_data(blobs):
     large = HdbscanClusterer(HdbscanConfig()).fit(features)
     assert small.min_cluster_size_ == max(5, round(0.027 * 300))
     assert large.min_cluster_size_ == max(5, round(0.027 * len(features)))
+
+
+def test_gmm_fitted_on_a_sample_still_assigns_every_row(blobs):
+    features, truth = blobs
+    inliers = truth >= 0
+    config = BayesGmmConfig(n_components=10, fit_sample_size=200)
+    model = BayesGmmClusterer(config).fit(features)
+    assert len(model.labels_) == len(features)
+    assert len(model.training_log_likelihood_) == len(features)
+    assert adjusted_rand_score(truth[inliers], model.labels_[inliers]) >= 0.99
+    np.testing.assert_array_equal(model.predict(features), model.labels_)
+
+
+def test_gmm_sample_is_seeded_and_smaller_than_the_data():
+    points, _ = make_blobs(400, centers=3, n_features=4, random_state=1)
+    config = BayesGmmConfig(n_components=4, covariance_type="diag", fit_sample_size=100)
+    first, second = BayesGmmClusterer(config).fit(points), BayesGmmClusterer(config).fit(points)
+    np.testing.assert_array_equal(first.model_.means_, second.model_.means_)
+    everything = BayesGmmClusterer(BayesGmmConfig(n_components=4, covariance_type="diag")).fit(points)
+    assert not np.allclose(first.model_.means_, everything.model_.means_)
