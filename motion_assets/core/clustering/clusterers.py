@@ -5,6 +5,7 @@ See clustering.py for the protocol, the two HDBSCAN probabilities and the outlie
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
 
 import hdbscan
@@ -107,6 +108,10 @@ class HdbscanClusterer:
             is_noise=self.labels_ == NOISE,
         )
         return self
+
+    def decided_config(self) -> HdbscanConfig:
+        """The settings a refit on other rows starts from (min_cluster_share scales with them)."""
+        return self.config
 
     def fit_report(self) -> dict:
         """The sizes tried (one row without a grid) and each cluster's persistence."""
@@ -211,6 +216,13 @@ class BayesGmmClusterer:
         self.bic_ = pd.DataFrame({"n_components": list(counts), "bic": bic})
         return int(counts[int(np.argmin(bic))])
 
+    def decided_config(self) -> BayesGmmConfig:
+        """The settings with the fit's BIC choice fixed: a refit on other rows (stability) then
+        tests the partition, not the whole choice again (15 fits; cluster_quality's cost)."""
+        if self.config.n_components:
+            return self.config
+        return dataclasses.replace(self.config, n_components=int(self.model_.n_components))
+
     def fit_report(self) -> dict:
         """Components fitted and effective, the BIC choice (when made), covariance, convergence."""
         report = {"components": int(self.model_.n_components),
@@ -267,6 +279,9 @@ class KMeansClusterer:
         self.training_assignments_ = self.assign(data)
         self.labels_ = self.training_assignments_.cluster
         return self
+
+    def decided_config(self) -> KMeansConfig:
+        return self.config
 
     def fit_report(self) -> dict:
         return {"clusters": self.n_clusters_}

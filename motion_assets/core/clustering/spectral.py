@@ -56,6 +56,9 @@ class SpectralClusterer:
         self.labels_ = self.training_assignments_.cluster
         return self
 
+    def decided_config(self) -> SpectralConfig:
+        return self.config
+
     def fit_report(self) -> dict:
         return {"clusters": self.n_clusters_, "neighbors": self.k_}
 

@@ -277,3 +277,13 @@ def test_gmm_sample_is_seeded_and_smaller_than_the_data():
     np.testing.assert_array_equal(first.model_.means_, second.model_.means_)
     everything = BayesGmmClusterer(BayesGmmConfig(n_components=4, covariance_type="diag")).fit(points)
     assert not np.allclose(first.model_.means_, everything.model_.means_)
+
+
+def test_a_gmm_refit_keeps_the_component_count_its_bic_chose(blobs):
+    features, _ = blobs
+    model = BayesGmmClusterer(BayesGmmConfig(max_components_auto=6)).fit(features)
+    assert model.bic_ is not None
+    decided = model.decided_config()
+    assert decided.n_components == model.model_.n_components
+    refit = BayesGmmClusterer(decided).fit(features[::2])
+    assert refit.bic_ is None  # no second BIC search
