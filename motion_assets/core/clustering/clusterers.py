@@ -16,8 +16,8 @@ from sklearn.mixture import BayesianGaussianMixture, GaussianMixture
 
 from motion_assets.core.clustering.assignments import NOISE, Assignments
 from motion_assets.core.clustering.config import BayesGmmConfig, HdbscanConfig, KMeansConfig
+from motion_assets.core.clustering.dense_features import as_dense_features, fit_sample, l2_normalize
 from motion_assets.core.clustering.hdbscan_prediction import prediction_for
-from motion_assets.core.clustering.preprocess import as_dense_features, l2_normalize
 
 
 def _rank_tail(reference_sorted: np.ndarray, values: np.ndarray) -> np.ndarray:
@@ -155,13 +155,6 @@ def choose_covariance(config: BayesGmmConfig, n_samples: int, dims: int) -> str:
     return "full" if enough_data and cost <= config.full_covariance_budget else "diag"
 
 
-def _fit_sample(data: np.ndarray, size: int, seed: int) -> np.ndarray:
-    """All rows when there are at most ``size``, else a seeded draw of ``size``, in row order."""
-    if len(data) <= size:
-        return data
-    return data[np.sort(np.random.default_rng(seed).choice(len(data), size, replace=False))]
-
-
 class BayesGmmClusterer:
     """Dirichlet-process Gaussian mixture; clusters = components that win training points."""
 
@@ -174,7 +167,7 @@ class BayesGmmClusterer:
     def fit(self, features) -> BayesGmmClusterer:
         config = self.config
         data = as_dense_features(features)
-        sample = _fit_sample(data, config.fit_sample_size, config.random_state)
+        sample = fit_sample(data, config.fit_sample_size, config.random_state)
         self.covariance_type_ = choose_covariance(config, *sample.shape)
         self.bic_ = None  # a table when the component count is chosen by BIC
         n_components = config.n_components or self._components_by_bic(sample)

@@ -222,17 +222,22 @@ class KMeansConfig(ConfigSection):
 class SpectralConfig(ConfigSection):
     """``n_clusters``: the cut's cluster count (the labelled subset's label count where there is
     one). ``n_neighbors``: graph degree and the out-of-sample vote (15: the sklearn default,
-    measured no worse than 10 or 30 in benchmarks/quality_benchmark.py)."""
+    measured no worse than 10 or 30 in benchmarks/quality_benchmark.py). ``fit_sample_size``:
+    the graph is cut on a seeded draw of at most this many rows, the others take the vote a new
+    point takes (the eigensolver's cost and the graph's memory stop growing with N)."""
 
     section: ClassVar[str] = "clustering.spectral"
     n_clusters: int = 8
     n_neighbors: int = 15
     probability_threshold: float = 0.5
     random_state: int = 0
+    fit_sample_size: int = 10_000
 
     def __post_init__(self) -> None:
         if self.n_clusters < 2 or self.n_neighbors < 2:
             raise ConfigError(f"{self.section}: need n_clusters >= 2 and n_neighbors >= 2")
+        if self.fit_sample_size <= self.n_neighbors:
+            raise ConfigError(f"{self.section}.fit_sample_size: must exceed n_neighbors")
 
 
 # ----------------------------------------------------------------------------- the files

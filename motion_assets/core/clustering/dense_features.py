@@ -32,3 +32,11 @@ def l2_normalize(features: np.ndarray) -> np.ndarray:
     """Rows scaled to unit length; all-zero rows stay zero."""
     norms = np.linalg.norm(features, axis=1, keepdims=True)
     return features / np.where(norms > 0, norms, 1.0)
+
+
+def fit_sample(data: np.ndarray, size: int, seed: int) -> np.ndarray:
+    """What a clusterer fits on: every row up to ``size``, else a seeded draw of ``size`` rows in
+    row order (the rest are assigned as new points are)."""
+    if len(data) <= size:
+        return data
+    return data[np.sort(np.random.default_rng(seed).choice(len(data), size, replace=False))]

@@ -18,7 +18,7 @@ from sklearn.neighbors import NearestNeighbors
 
 from motion_assets.core.clustering.assignments import Assignments
 from motion_assets.core.clustering.config import SpectralConfig
-from motion_assets.core.clustering.preprocess import as_dense_features
+from motion_assets.core.clustering.dense_features import as_dense_features, fit_sample
 
 
 class SpectralClusterer:
@@ -32,7 +32,8 @@ class SpectralClusterer:
 
     def fit(self, features) -> SpectralClusterer:
         config = self.config
-        data = as_dense_features(features)
+        everything = as_dense_features(features)
+        data = fit_sample(everything, config.fit_sample_size, config.random_state)
         neighbors = min(config.n_neighbors, len(data) - 1)
         with warnings.catch_warnings():  # "graph is not fully connected": still a valid cut
             warnings.simplefilter("ignore", UserWarning)
@@ -50,9 +51,9 @@ class SpectralClusterer:
         self.index_ = NearestNeighbors(n_neighbors=neighbors).fit(data)
         # Training points are assigned exactly as new ones are (their own vote, themselves
         # included), so the batch labels and online scoring of the same sequence agree.
-        distances, neighbor_index = self.index_.kneighbors(data, neighbors)
+        distances, _ = self.index_.kneighbors(data, neighbors)
         self.training_distances_ = np.sort(distances[:, -1])
-        self.training_assignments_ = self._vote(distances, neighbor_index)
+        self.training_assignments_ = self.assign(everything)
         self.labels_ = self.training_assignments_.cluster
         return self
 

@@ -12,6 +12,10 @@ deployed, then judged:
   subsamples, compared on all training sequences) times the share not called noise; DBCV is
   not comparable across feature spaces, so it is not used to rank.
 
+Past ``sample_size`` training sequences the candidates are fitted and judged on a seeded draw
+of that many, and only the winner is refitted on every training sequence: the judging (every
+featurizer x clusterer, folds, refits) then costs the same at any N, the deployed fit grows with it.
+
 The winner's record (criterion, value, the runner-up, every candidate's figures) goes into the
 bundle's metadata.
 """
@@ -35,6 +39,9 @@ FOLDS = 2
 MIN_LABELLED = 20
 STABILITY_RESAMPLES = 2
 STABILITY_SHARE = 0.8
+# judging 36 candidates on all of a 10k variant took > 15 min on 2 cores
+# (benchmarks/scale_benchmark.py); the quality benchmark's 3,000-row training sets stay whole
+SAMPLE_SIZE = 5_000
 
 
 @dataclass(frozen=True)
@@ -84,6 +91,14 @@ def _labels_usable(labelled: pd.DataFrame | None, label_column: str, min_labelle
     return len(labels) >= min_labelled and labels.nunique() >= 2 and labels.value_counts().min() >= FOLDS
 
 
+def _draw(training: pd.DataFrame, size: int, seed: int) -> pd.DataFrame:
+    """``training`` itself up to ``size`` rows, else a seeded draw of ``size`` rows in order."""
+    if len(training) <= size:
+        return training
+    rows = np.sort(np.random.default_rng(seed).choice(len(training), size, replace=False))
+    return training.iloc[rows].reset_index(drop=True)
+
+
 def _fit(candidate: Candidate, training: pd.DataFrame, labelled: pd.DataFrame | None):
     featurizer = candidate.make_featurizer(labelled if candidate.uses_labels else None)
     pipeline = candidate.make_pipeline().fit(featurizer.transform(training))
@@ -120,8 +135,9 @@ def _stability(candidate, training, fitted, seed) -> float:
 def select_deployed_model(candidates: Sequence[Candidate], training: pd.DataFrame,
                           labelled: pd.DataFrame | None = None, *, label_column: str = "label",
                           folds: int = FOLDS, min_labelled: int = MIN_LABELLED,
-                          seed: int = 0) -> Selection:
-    """Fit every candidate on ``training`` and pick one by evidence (see the module doc).
+                          seed: int = 0, sample_size: int = SAMPLE_SIZE) -> Selection:
+    """Fit every candidate on ``training`` (or a seeded draw of ``sample_size`` of its rows)
+    and pick one by evidence (see the module doc); the winner is fitted on all of ``training``.
 
     ``labelled``: a code_sequences table with ``label_column``; None or too few labels:
     internal criteria. Candidates that use labels are skipped when there are none.
@@ -132,9 +148,10 @@ def select_deployed_model(candidates: Sequence[Candidate], training: pd.DataFram
     if with_labels:
         labelled = labelled[labelled[label_column].notna()].reset_index(drop=True)
     usable = [c for c in candidates if with_labels or not c.uses_labels]
+    judged = _draw(training, sample_size, seed)
     rows, fitted = [], {}
     for candidate in usable:
-        fitted[candidate.method] = _fit(candidate, training, labelled if with_labels else None)
+        fitted[candidate.method] = _fit(candidate, judged, labelled if with_labels else None)
         pipeline = fitted[candidate.method][1]
         row = {"method": candidate.method, "featurizer": candidate.featurizer,
                "clusterer": candidate.clusterer, "uses_labels": candidate.uses_labels,
@@ -145,7 +162,7 @@ def select_deployed_model(candidates: Sequence[Candidate], training: pd.DataFram
                                                 seed, fitted[candidate.method])
             row["score"] = row["held_out_ari"]
         else:
-            row["stability"] = _stability(candidate, training, fitted[candidate.method], seed)
+            row["stability"] = _stability(candidate, judged, fitted[candidate.method], seed)
             row["score"] = row["stability"] * (1.0 - row["noise_share"])
         rows.append(row)
     table = pd.DataFrame(rows).sort_values("score", ascending=False, kind="stable")
@@ -162,5 +179,9 @@ def select_deployed_model(candidates: Sequence[Candidate], training: pd.DataFram
                   f"{best['noise_share']:.3f})")
     if runner_up is not None:
         reason += f"; runner-up {runner_up['method']} {runner_up['score']:.3f}"
+    if len(judged) < len(training):
+        reason += f"; judged on {len(judged)} of {len(training)} training sequences, then refitted on all"
+        winner = next(c for c in usable if c.method == best["method"])
+        fitted[winner.method] = _fit(winner, training, labelled if with_labels else None)
     featurizer, pipeline = fitted[best["method"]]
     return Selection(str(best["method"]), featurizer, pipeline, criterion, reason, table, fitted)

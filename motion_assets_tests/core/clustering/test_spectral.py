@@ -43,3 +43,11 @@ def test_assigning_training_points_reproduces_their_fitted_labels(moons, fitted)
 def test_far_points_get_a_high_outlier_score(fitted):
     far = np.array([[10.0, 10.0], [-8.0, 5.0]])
     assert (fitted.assign(far).outlier_score == 1.0).all()
+
+
+def test_a_graph_cut_on_a_draw_still_labels_every_training_point(moons):
+    points, truth = moons
+    config = SpectralConfig(n_clusters=2, n_neighbors=10, fit_sample_size=200)
+    model = SpectralClusterer(config).fit(points)
+    assert len(model.cut_labels_) == 200 and len(model.labels_) == len(points)
+    assert adjusted_rand_score(truth, model.labels_) >= 0.95

@@ -103,3 +103,14 @@ def test_a_first_bundle_numbers_its_clusters_by_size(tables):
     keep_cluster_ids(pipeline, table.iloc[:200], None)
     sizes = pd.Series(pipeline.labels_).value_counts()
     assert list(sizes.index) == sorted(sizes.index) and sizes.is_monotonic_decreasing
+
+
+def test_a_big_variant_is_judged_on_a_draw_and_only_the_winner_fitted_on_all(tables):
+    table, labelled = tables
+    candidates = [Candidate("noise", "kmeans", fixed(Columns("noise", ["noise_a", "noise_b"])), kmeans),
+                  Candidate("signal", "kmeans", fixed(Columns("signal", ["x", "y"])), kmeans)]
+    selection = select_deployed_model(candidates, table, labelled, sample_size=100)
+    assert selection.method == "signal/kmeans"
+    assert len(selection.pipeline.labels_) == N  # deployed: every training row
+    assert len(selection.fitted["noise/kmeans"][1].labels_) == 100  # judged: the draw
+    assert "judged on 100 of 300 training sequences" in selection.reason
