@@ -22,7 +22,8 @@ from motion_assets.core.encoder.inference import encoded_batches
 from motion_assets.core.encoder.model import SequenceEncoder
 
 # predicted steps per output-layer product (logits [steps, K] reused: 4 MB at K = 2048);
-# 256-1,024 equal within noise, 4,096 slower: `scoring_benchmark.py`'s HEAD_STEPS sweep
+# scoring_benchmark.py's sweep (BENCHMARKS.md "Online scoring", load ~12): 64-1,024 steps
+# within noise of each other (246-275 sequences per CPU second), 4,096 slower (195)
 HEAD_STEPS = 512
 
 
