@@ -95,6 +95,8 @@ def _runtime(layout, variant: str, expected: str):
                       "or it predates them)")
     except ExportRefused as refused:
         return None, str(refused)
+    except (KeyError, TypeError, ValueError) as error:  # a readable export that does not fit
+        return None, f"{path.name} cannot be used ({type(error).__name__}: {error})"
 
 
 def _score_with_runtime(args, runtime) -> int:

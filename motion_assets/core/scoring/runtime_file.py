@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import json
+import zipfile
 
 import numpy as np
 from upath import UPath
@@ -54,7 +55,8 @@ def read_export(path: UPath, bundle_sha256: str) -> tuple[dict[str, np.ndarray],
         with np.load(io.BytesIO(data), allow_pickle=False) as archive:
             arrays = {name: archive[name] for name in archive.files}
         header = json.loads(arrays.pop("header").tobytes())
-    except (ValueError, KeyError, OSError) as error:
+    except (ValueError, KeyError, OSError, EOFError, zipfile.BadZipFile) as error:
+        # a damaged file fails its zip CRC or structure: refused, never half-read
         raise ExportRefused(f"{path.name} is not a scoring runtime export ({error})") from None
     if header.get("format") != EXPORT_FORMAT:
         raise ExportRefused(f"{path.name} has format {header.get('format')!r}, not {EXPORT_FORMAT}")

@@ -180,3 +180,19 @@ def test_saturated_gates_embed_without_a_warning(featurizer, training, tmp_path)
         warnings.simplefilter("error")
         pooled, surprisal = runtime.encoder.embed(featurizer_sequences(training)[:3])
     assert np.isfinite(pooled).all() and np.isfinite(surprisal).all()
+
+
+@pytest.mark.parametrize("damage", ["flipped byte", "truncated"])
+def test_a_damaged_export_is_refused(featurizer, training, tmp_path, damage):
+    bundle, digest, _ = loaded(detector_bundle(featurizer, training, "bayes_gmm"))
+    layout = StorageLayout(str(tmp_path))
+    publish_runtime_export(layout, "v", bundle, digest)
+    path = export_path(layout, "v", digest)
+    data = bytearray(path.read_bytes())
+    if damage == "truncated":
+        data = data[:1000]
+    else:
+        data[len(data) // 2] ^= 0xFF
+    path.write_bytes(bytes(data))
+    with pytest.raises(ExportRefused, match="is not a scoring runtime export"):
+        read_export(path, digest)
