@@ -199,10 +199,13 @@ def _mixture(model, prefix: str, arrays: dict) -> None:
 def publish_runtime_export(layout: StorageLayout, variant: str, bundle: ScoringBundle,
                            bundle_sha256: str) -> str:
     """Write the export of ``bundle`` (whose file has ``bundle_sha256``) beside its version;
-    returns the file's name, or why the bundle has none (for the materialization's metadata)."""
+    returns the file's name, or why the bundle has none (for the materialization's metadata):
+    a bundle the runtime does not cover, or storage that refused the write."""
     try:
         arrays, settings = runtime_arrays(bundle)
+        return write_export(layout, variant, bundle_sha256,
+                            export_bytes(arrays, settings, bundle_sha256)).name
     except RuntimeUnsupported as reason:
         return f"none: {reason}"
-    return write_export(layout, variant, bundle_sha256,
-                        export_bytes(arrays, settings, bundle_sha256)).name
+    except OSError as error:  # the bundle still publishes; the CLI scores it on the full path
+        return f"none: not written ({error})"

@@ -196,3 +196,11 @@ def test_a_damaged_export_is_refused(featurizer, training, tmp_path, damage):
     path.write_bytes(bytes(data))
     with pytest.raises(ExportRefused, match="is not a scoring runtime export"):
         read_export(path, digest)
+
+
+def test_an_export_the_storage_refuses_leaves_a_reason_not_a_failure(featurizer, training,
+                                                                      tmp_path):
+    bundle, digest, _ = loaded(detector_bundle(featurizer, training, "bayes_gmm"))
+    (tmp_path / "scoring_bundle").write_text("a file where the folder should be")
+    reason = publish_runtime_export(StorageLayout(str(tmp_path)), "v", bundle, digest)
+    assert reason.startswith("none: not written")
