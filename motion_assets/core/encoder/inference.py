@@ -16,6 +16,10 @@ runs depends on the batch's shape, measured with ``benchmarks/encoder_benchmark.
 
 They cross at rows x H^2 of about 2^19 (measured: 128-256 rows at H 64, 24-32 at H 128,
 8-16 at H 256, the same for 16 to 400 codes and for GRU); :data:`TABLE_KERNEL_WORK`.
+The same choice holds when every step's state is kept for the next-code surprisal
+(:func:`encoded_batches` ``with_states``): 256 sequences of 182 codes with the surprisal took
+325 sequences per CPU second through the table kernel against 259 through nn.LSTM
+(alternating, load ~8; a one-off measurement, the output layer is most of the cost).
 """
 
 from __future__ import annotations
@@ -109,8 +113,11 @@ def encoded_batches(model: SequenceEncoder, sequences: Sequence[np.ndarray], *,
     for batch in bucket_batches(lengths, batch_size or config.export.batch_size):
         tokens, batch_lengths = to_tokens([sequences[i] for i in batch], device)
         states = None
-        if not with_states and uses_table_kernel(model, len(batch)):
-            pooled = pool_equal_lengths(model, tokens, _cached(model, input_gate_tables))
+        if uses_table_kernel(model, len(batch)) and not (with_states and model.rnn.bidirectional):
+            steps = (torch.empty(tokens.shape[1], len(batch), model.rnn.hidden_size)
+                     if with_states else None)
+            pooled = pool_equal_lengths(model, tokens, _cached(model, input_gate_tables), steps)
+            states = steps.transpose(0, 1) if with_states else None
         else:
             # the model's own RNN on looked-up embeddings (their sum over the id and the FSQ
             # digits is ~0.5 ms of a single sequence's ~3 ms if computed per call)
@@ -195,27 +202,33 @@ def input_gate_tables(model: SequenceEncoder) -> list[tuple[torch.Tensor, torch.
 
 
 @torch.no_grad()
-def pool_equal_lengths(model: SequenceEncoder, tokens: torch.Tensor, tables) -> torch.Tensor:
+def pool_equal_lengths(model: SequenceEncoder, tokens: torch.Tensor, tables,
+                       states: torch.Tensor | None = None) -> torch.Tensor:
     """Pooled ``[B, H]`` of equal-length, unpadded ``tokens`` ``[B, L]``, as in eval mode.
 
     Equal to ``model(tokens, lengths)[1]`` within float rounding; ``tables`` come from
-    :func:`input_gate_tables`.
+    :func:`input_gate_tables`. ``states`` (a one-direction RNN): ``[L, B, H]`` filled with
+    every step's hidden state, as ``model(tokens, lengths)[0]`` has them (steps first).
     """
+    if states is not None and len(tables) > 1:
+        raise ValueError("the table kernel keeps the states of a one-direction RNN only")
     steps = tokens.T.contiguous()
     lstm, pooling = isinstance(model.rnn, nn.LSTM), model.config.model.pooling
     pooled = [
-        _pool_direction(steps.flip(0) if direction else steps, *table, lstm=lstm, pooling=pooling)
+        _pool_direction(steps.flip(0) if direction else steps, *table, lstm=lstm,
+                        pooling=pooling, states=states)
         for direction, table in enumerate(tables)
     ]
     return pooled[0] if len(pooled) == 1 else torch.cat(pooled, dim=1)
 
 
-def _pool_direction(steps, gate_table, w_hh_t, inner, *, lstm: bool, pooling: str) -> torch.Tensor:
+def _pool_direction(steps, gate_table, w_hh_t, inner, *, lstm: bool, pooling: str,
+                    states: torch.Tensor | None = None) -> torch.Tensor:
     H = w_hh_t.shape[0]
     h = gate_table.new_zeros(steps.shape[1], H)
     c, total, top = torch.zeros_like(h), torch.zeros_like(h), None
     gates = gate_table.new_empty(steps.shape[1], gate_table.shape[1])
-    for token_ids in steps:
+    for step, token_ids in enumerate(steps):
         torch.index_select(gate_table, 0, token_ids, out=gates)
         if lstm:
             gates.addmm_(h, w_hh_t).sigmoid_()
@@ -227,6 +240,8 @@ def _pool_direction(steps, gate_table, w_hh_t, inner, *, lstm: bool, pooling: st
             r, z = gates[:, : 2 * H].add_(hidden[:, : 2 * H]).sigmoid_().chunk(2, 1)
             n = _tanh(gates[:, 2 * H :].addcmul_(r, hidden[:, 2 * H :]))
             h = torch.addcmul(n, z, h - n)
+        if states is not None:
+            states[step] = h
         if pooling == "mean":
             total += h
         elif pooling == "max":

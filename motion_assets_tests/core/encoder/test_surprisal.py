@@ -38,11 +38,11 @@ def log_softmax_surprisal(model, sequences):
     return np.array(out)
 
 
-@pytest.mark.parametrize("embed_kernel", ["rnn", "token_table"])
-def test_one_forward_gives_the_embedding_and_the_surprisal_of_two(trained, embed_kernel,
+@pytest.mark.parametrize("kernel", ["rnn", "token_table"])
+def test_one_forward_gives_the_embedding_and_the_surprisal_of_two(trained, kernel,
                                                                    monkeypatch):
     model, sequences = trained
-    if embed_kernel == "token_table":  # embed's kernel for large batches, on any batch
+    if kernel == "token_table":  # the kernel of large batches, on any batch
         monkeypatch.setattr(inference, "TABLE_KERNEL_WORK", 1)
     mixed = sequences[:30] + [np.array([4]), np.resize(sequences[0], 400)]  # one code; past max_len
     embeddings, surprisal = embed_with_surprisal(model, mixed)
