@@ -22,8 +22,9 @@ from motion_assets.core.encoder.inference import encoded_batches
 from motion_assets.core.encoder.model import SequenceEncoder
 
 # predicted steps per output-layer product (logits [steps, K] reused: 4 MB at K = 2048);
-# scoring_benchmark.py's sweep (BENCHMARKS.md "Online scoring", load ~12): 64-1,024 steps
-# within noise of each other (246-275 sequences per CPU second), 4,096 slower (195)
+# scoring_benchmark.py's sweep (BENCHMARKS.md "Online scoring", two runs at load 9-13):
+# 64-1,024 steps within noise of each other (246-329 sequences per CPU second), 4,096 the
+# slowest in both bundles of both runs (195-273)
 HEAD_STEPS = 512
 
 
