@@ -84,3 +84,14 @@ def test_surprisal_refuses_an_encoder_without_a_next_code_head():
         objective={"task": "mlm"}, train={"epochs": 1})).model
     with pytest.raises(ValueError, match="ntp"):
         sequence_surprisal(model, patterned_sequences(4))
+
+
+@pytest.mark.parametrize("model_section, export", [
+    ({"pooling": "last"}, {}), ({"pooling": "max"}, {}), ({}, {"l2_normalize": False})])
+def test_one_forward_follows_the_pooling_and_normalisation_of_embed(model_section, export):
+    sequences = patterned_sequences(40)
+    model = train_encoder(sequences, tiny_config(model=model_section, export=export,
+                                                 train={"epochs": 1})).model
+    embeddings, surprisal = embed_with_surprisal(model, sequences)
+    np.testing.assert_allclose(embeddings, embed(model, sequences), atol=1e-5)
+    np.testing.assert_allclose(surprisal, log_softmax_surprisal(model, sequences), rtol=1e-5)
