@@ -19,6 +19,7 @@ Usage:
   python benchmarks/quality_benchmark.py --workdir DIR            # seeds 0 1 2
   python benchmarks/quality_benchmark.py --seeds 0 --videos 30    # quicker look
   python benchmarks/quality_benchmark.py --workdir DIR --encoders-only --seeds 2  # warm a cache
+  python benchmarks/quality_benchmark.py --contrastive-weight 0.5 --augmentations tempo crop jitter
 Each seed's figures are saved in the work folder (quality_rows/); ``--resume`` reports saved
 seeds without measuring them again. Prints mean ± sd over seeds per setting; no assertions.
 """
@@ -101,10 +102,11 @@ def encoder_for(data: dict, seed: int, args, workdir: Path):
     training = data["training"]
     overrides = {"seed": seed, "codebook_size": int(training["codebook_size"].max()),
                  "train": {"device": "cpu", "num_threads": 1}}
-    if args.objective:
-        overrides["objective"] = {"task": args.objective}
+    overrides["objective"] = {k: v for k, v in (("task", args.objective),
+                                                 ("contrastive_weight", args.contrastive_weight),
+                                                 ("augmentations", args.augmentations)) if v}
     config = SequenceEmbedConfig.from_dict(overrides)
-    path = workdir / f"encoder_hard_seed{seed}_v{args.videos}_{config.objective.task}.pt"
+    path = workdir / f"encoder_hard_seed{seed}_v{args.videos}_{encoder_tag(args)}.pt"
     if path.exists():
         return load_encoder(str(path), device="cpu"), None
     started = time.perf_counter()
@@ -114,6 +116,14 @@ def encoder_for(data: dict, seed: int, args, workdir: Path):
     save_encoder(featurizer.model_, buffer)
     path.write_bytes(buffer.getvalue())
     return featurizer.model_, seconds
+
+
+def encoder_tag(args) -> str:
+    """The encoder settings in file names: task, and the contrastive term's when it has one."""
+    tag = args.objective or "ntp"
+    if args.contrastive_weight:
+        tag += f"_cw{args.contrastive_weight:g}_{'-'.join(args.augmentations or ['default'])}"
+    return tag
 
 
 # ----------------------------------------------------------------------------- measuring
@@ -235,6 +245,10 @@ def main(argv=None) -> None:
     parser.add_argument("--seeds", type=int, nargs="*", default=[0, 1, 2])
     parser.add_argument("--videos", type=int, default=60, help="videos of 50 segments per seed")
     parser.add_argument("--objective", choices=("ntp", "mlm", "contrastive"))
+    parser.add_argument("--contrastive-weight", type=float, help="objective.contrastive_weight "
+                        "(ntp + InfoNCE between augmented views; default: the config's)")
+    parser.add_argument("--augmentations", nargs="+", help="objective.augmentations of the "
+                        "views (tempo crop jitter dropout mask; default: the config's)")
     parser.add_argument("--folds", type=int, help="held-out folds of the labelled subset "
                         "(default: model_selection.FOLDS)")
     parser.add_argument("--workdir", help="cache folder (trees, encoders); default: a temp dir")
@@ -249,7 +263,7 @@ def main(argv=None) -> None:
         saved.mkdir(exist_ok=True)
         for seed in args.seeds:
             folds = f"_folds{args.folds}" if args.folds else ""
-            row_file = saved / f"seed{seed}_v{args.videos}_{args.objective or 'ntp'}{folds}.json"
+            row_file = saved / f"seed{seed}_v{args.videos}_{encoder_tag(args)}{folds}.json"
             if args.resume and row_file.exists():
                 rows[seed] = json.loads(row_file.read_text())
                 continue

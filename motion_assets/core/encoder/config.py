@@ -6,11 +6,13 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from motion_assets.core.config import ConfigError, ConfigSection, check_choice
+from motion_assets.core.config import ConfigError, ConfigSection, check_choice, check_range
 
 TASKS = ("ntp", "mlm", "contrastive")
 RNN_TYPES = ("lstm", "gru")
 POOLINGS = ("mean", "max", "last")
+# views of a code sequence (core/encoder/augmentations.py), applied in this order
+AUGMENTATIONS = ("tempo", "crop", "jitter", "dropout", "mask")
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,13 @@ class ObjectiveSection(ConfigSection):
     code_dropout: float = 0.1  # contrastive: share of codes dropped from a view
     crop_min: float = 0.6  # contrastive: a view keeps at least this share of the sequence
     temperature: float = 0.1  # contrastive: InfoNCE temperature
+    # the views contrastive training compares (AUGMENTATIONS; core/encoder/augmentations.py)
+    augmentations: tuple[str, ...] = ("crop", "dropout", "mask")
+    tempo_max: float = 1.25  # tempo: a view's rate lies in [1/tempo_max, tempo_max]
+    jitter_share: float = 0.1  # jitter: share of codes moved one step on one FSQ axis
+    # ntp only: weight of an InfoNCE term between each sequence and an augmented view of it,
+    # added to the next-code loss (the next-code head, hence surprisal, stays); 0: ntp alone
+    contrastive_weight: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -119,7 +128,18 @@ class SequenceEmbedConfig(ConfigSection):
             raise ConfigError(f"train.val_split: must be in [0, 1), got {t.val_split}")
         if t.max_sequences is not None and t.max_sequences < 2:
             raise ConfigError(f"train.max_sequences: must be null or >= 2, got {t.max_sequences}")
-        if t.batch_size < 2 and o.task == "contrastive":
+        for name in o.augmentations:
+            check_choice("objective.augmentations", name, AUGMENTATIONS)
+        if not o.augmentations and (o.task == "contrastive" or o.contrastive_weight > 0):
+            raise ConfigError("objective.augmentations: contrastive training needs at least one")
+        check_range("objective.tempo_max", o.tempo_max, 1.0, 4.0)
+        check_range("objective.jitter_share", o.jitter_share, 0.0, 1.0)
+        if o.contrastive_weight < 0:
+            raise ConfigError(f"objective.contrastive_weight: must be >= 0, got {o.contrastive_weight}")
+        if o.contrastive_weight > 0 and o.task != "ntp":
+            raise ConfigError(f"objective.contrastive_weight: adds to the ntp loss only; task "
+                              f"{o.task!r} has none (use 0)")
+        if t.batch_size < 2 and (o.task == "contrastive" or o.contrastive_weight > 0):
             raise ConfigError("train.batch_size: contrastive training needs >= 2 (negatives)")
 
     @classmethod

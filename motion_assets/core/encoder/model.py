@@ -49,11 +49,10 @@ class SequenceEncoder(nn.Module):
         if task in ("ntp", "mlm"):  # predicts a code id in [0, K)
             self.head = nn.Linear(self.embedding_dim, K)
         else:  # SimCLR-style projection; the pooled vector before it is the embedding
-            self.head = nn.Sequential(
-                nn.Linear(self.embedding_dim, self.embedding_dim),
-                nn.ReLU(),
-                nn.Linear(self.embedding_dim, m.d_model),
-            )
+            self.head = _projection(self.embedding_dim, m.d_model)
+        # ntp with a contrastive term: its own projection, the next-code head stays
+        self.projection = (_projection(self.embedding_dim, m.d_model)
+                           if task == "ntp" and config.objective.contrastive_weight > 0 else None)
 
     def embed_tokens(self, tokens: torch.Tensor) -> torch.Tensor:
         x = self.id_embedding(tokens)
@@ -94,6 +93,10 @@ class SequenceEncoder(nn.Module):
             half = self.config.model.d_model
             last = torch.cat([last[:, :half], states[:, 0, half:]], dim=1)
         return last
+
+
+def _projection(width: int, out: int) -> nn.Module:
+    return nn.Sequential(nn.Linear(width, width), nn.ReLU(), nn.Linear(width, out))
 
 
 def _token_digits(codebook_size: int, levels: list[int] | None) -> torch.Tensor:

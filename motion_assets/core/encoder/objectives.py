@@ -1,7 +1,8 @@
 """What the encoder learns from: next-code, masked-code and contrastive losses.
 
 ``objective_loss(model, tokens, lengths, noise)`` picks the config's task. Masks and
-augmentations draw from ``noise``, a CPU generator, so a seed gives the same run on any device.
+augmentations (core/encoder/augmentations.py) draw from ``noise``, a CPU generator, so a seed
+gives the same run on any device.
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from motion_assets.core.encoder.augmentations import augment, cpu_uniform, valid_steps
+
 # rows of logits per step of the fused head: [256, 2048] float32 (2 MiB) stays in cache
 HEAD_CHUNK = 256
 
@@ -17,65 +20,56 @@ HEAD_CHUNK = 256
 def objective_loss(model, tokens, lengths, noise: torch.Generator) -> torch.Tensor:
     task = model.config.objective.task
     if task == "ntp":
-        return ntp_loss(model, tokens, lengths)
+        return ntp_loss(model, tokens, lengths, noise)
     if task == "mlm":
         return mlm_loss(model, tokens, lengths, noise)
     return contrastive_loss(model, tokens, lengths, noise)
 
 
-def ntp_loss(model, tokens, lengths) -> torch.Tensor:
-    """Cross-entropy of code t+1 predicted from the (unidirectional) state at step t."""
-    states, _ = model(tokens, lengths)
+def ntp_loss(model, tokens, lengths, noise) -> torch.Tensor:
+    """Cross-entropy of code t+1 predicted from the (unidirectional) state at step t; with
+    ``objective.contrastive_weight`` plus that weight times the InfoNCE loss between each
+    sequence and an augmented view of it (the same pass gives the sequence's vector)."""
+    states, pooled = model(tokens, lengths)
     if bool((lengths == tokens.shape[1]).all()):  # an equal-length batch: every step counts
         inputs, targets = states[:, :-1].reshape(-1, states.shape[2]), tokens[:, 1:].reshape(-1)
     else:
-        valid = _valid(lengths - 1, tokens.shape[1] - 1)
+        valid = valid_steps(lengths - 1, tokens.shape[1] - 1)
         inputs, targets = states[:, :-1][valid], tokens[:, 1:][valid]
-    return head_cross_entropy(model.head, inputs, targets - 1)
+    loss = head_cross_entropy(model.head, inputs, targets - 1)
+    o = model.config.objective
+    if o.contrastive_weight > 0:
+        view = augment(tokens, lengths, o, model.mask_token, model.config.codebook_levels, noise)
+        loss = loss + o.contrastive_weight * info_nce(
+            model.projection(pooled), model.projection(model(*view)[1]), o.temperature)
+    return loss
 
 
 def mlm_loss(model, tokens, lengths, noise) -> torch.Tensor:
     """Cross-entropy of masked codes (at least one per sequence) from their context."""
-    valid = _valid(lengths, tokens.shape[1])
-    masked = (_rand(tokens.shape, noise, tokens.device) < model.config.objective.mask_prob) & valid
-    forced = (_rand(lengths.shape, noise, tokens.device) * lengths).long()
+    valid = valid_steps(lengths, tokens.shape[1])
+    masked = (cpu_uniform(tokens.shape, noise, tokens.device) < model.config.objective.mask_prob) & valid
+    forced = (cpu_uniform(lengths.shape, noise, tokens.device) * lengths).long()
     masked[torch.arange(len(tokens), device=tokens.device), forced] = True
     states, _ = model(tokens.masked_fill(masked, model.mask_token), lengths)
     return head_cross_entropy(model.head, states[masked], tokens[masked] - 1)
 
 
 def contrastive_loss(model, tokens, lengths, noise) -> torch.Tensor:
-    """InfoNCE: two augmented views of a sequence attract, the batch's other views repel."""
-    o = model.config.objective
-    views = [augment(tokens, lengths, o, model.mask_token, noise) for _ in range(2)]
-    z = torch.cat([F.normalize(model.head(model(*view)[1]), dim=1) for view in views])
-    similarity = z @ z.T / o.temperature
+    """InfoNCE between two augmented views of every sequence."""
+    o, levels = model.config.objective, model.config.codebook_levels
+    first, second = (augment(tokens, lengths, o, model.mask_token, levels, noise) for _ in range(2))
+    return info_nce(model.head(model(*first)[1]), model.head(model(*second)[1]), o.temperature)
+
+
+def info_nce(a: torch.Tensor, b: torch.Tensor, temperature: float) -> torch.Tensor:
+    """Row i of ``a`` and row i of ``b`` (``[N, D]``) attract; every other row repels."""
+    z = torch.cat([F.normalize(a, dim=1), F.normalize(b, dim=1)])
+    similarity = z @ z.T / temperature
     similarity.fill_diagonal_(float("-inf"))
-    n = len(tokens)
-    partner = torch.cat([torch.arange(n, 2 * n), torch.arange(n)]).to(tokens.device)
+    n = len(a)
+    partner = torch.cat([torch.arange(n, 2 * n), torch.arange(n)]).to(a.device)
     return F.cross_entropy(similarity, partner)
-
-
-def augment(tokens, lengths, objective, mask_token: int, noise: torch.Generator):
-    """A view: a contiguous crop, then code dropout, then masking. Equal lengths stay equal."""
-    device, n = tokens.device, len(tokens)
-    share = objective.crop_min + (1 - objective.crop_min) * _rand((1,), noise, device)
-    crop = torch.clamp(torch.round(share * lengths).long(), min=2).minimum(lengths)
-    start = (_rand((n,), noise, device) * (lengths - crop + 1)).long()
-    width = int(crop.max())
-    index = (start[:, None] + torch.arange(width, device=device)).clamp(max=tokens.shape[1] - 1)
-    valid = _valid(crop, width)
-    view = tokens.gather(1, index) * valid
-    # code dropout: keep a random subset of each crop, in order
-    keep = torch.clamp(crop - torch.round(objective.code_dropout * crop).long(), min=2)
-    scores = _rand((n, width), noise, device).masked_fill(~valid, 2.0)
-    rank = scores.argsort(1).argsort(1)
-    position = torch.arange(width, device=device).expand(n, width)
-    kept_first = torch.where(rank < keep[:, None], position, position + width).argsort(1)
-    width = int(keep.max())
-    view = view.gather(1, kept_first[:, :width]) * _valid(keep, width)
-    masked = (_rand(view.shape, noise, device) < objective.mask_prob) & (view > 0)
-    return view.masked_fill(masked, mask_token), keep
 
 
 def head_cross_entropy(head: nn.Linear, inputs: torch.Tensor, targets: torch.Tensor):
@@ -126,12 +120,3 @@ class _LinearCrossEntropy(torch.autograd.Function):
         grad_x, grad_weight, grad_bias = ctx.saved_tensors
         scale = grad / ctx.n
         return grad_x * scale, grad_weight * scale, grad_bias * scale, None
-
-
-def _valid(lengths: torch.Tensor, width: int) -> torch.Tensor:
-    return torch.arange(width, device=lengths.device)[None, :] < lengths[:, None]
-
-
-def _rand(shape, noise: torch.Generator, device) -> torch.Tensor:
-    # drawn on the CPU from our own generator: the same noise on every device
-    return torch.rand(shape, generator=noise).to(device)
