@@ -111,14 +111,19 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
         "sequence_id": "Key into labelled_sequences",
         "relative_path": "The labelled file, relative to the variant's labelled folder",
         "label": "Its label (after merging)",
-        "method": "deployed/<model> (the scoring path) or <featurizer>/<clusterer>",
+        "method": "deployed/<featurizer>/<clusterer> (the scoring bundle's model), "
+                  "variant_fit/<kind> (the variant's encoder fit, scored the same way) or "
+                  "<featurizer>/<clusterer>",
         "cluster": "The cluster the method put it in; -1 is noise",
         "probability": "Membership probability of that cluster",
         "unknown": "The method flagged it unknown",
     },
     "labelled_leaderboard": {
-        "method": "deployed/<model> (the scoring path) or <featurizer>/<clusterer>",
-        "deployed": "This is a model the scoring bundle can serve",
+        "method": "deployed/<featurizer>/<clusterer> (the scoring bundle's model), "
+                  "variant_fit/<kind> (the variant's encoder fit, scored the same way) or "
+                  "<featurizer>/<clusterer>",
+        "deployed": "This is the model the scoring bundle serves (a label-guided one learnt "
+                    "from these labels: not held out; see the bundle's selection record)",
         "featurizer": "How sequences were turned into vectors",
         "clusterer": "How the vectors were clustered",
         **METRICS,
