@@ -48,7 +48,10 @@ class ObjectiveSection(ConfigSection):
     tempo_max: float = 1.25  # tempo: a view's rate lies in [1/tempo_max, tempo_max]
     jitter_share: float = 0.1  # jitter: share of codes moved one step on one FSQ axis
     # ntp only: weight of an InfoNCE term between each sequence and an augmented view of it,
-    # added to the next-code loss (the next-code head, hence surprisal, stays); 0: ntp alone
+    # added to the next-code loss (the next-code head, hence surprisal, stays); 0: ntp alone.
+    # 0 chosen by benchmarks/quality_benchmark.py --videos 30 (BENCHMARKS.md "Augmented
+    # views", #12): 0.5 with tempo + crop + jitter lost deployed ARI and unknown AUROC on seed 0
+    # at 2.2x the training time, so it cannot be a default that wins on every seed
     contrastive_weight: float = 0.0
 
 
