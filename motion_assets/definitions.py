@@ -2,6 +2,7 @@
 
 from dagster import Definitions, load_assets_from_modules
 
+from motion_assets.core.encoder.threads import use_blas_policy
 from motion_assets.defs.asset_policy import with_asset_policy
 from motion_assets.defs.clustering import assets as cluster_assets
 from motion_assets.defs.clustering import pictures as cluster_pictures
@@ -18,6 +19,10 @@ from motion_assets.defs.scoring import assets as scoring_assets
 from motion_assets.defs.scoring.sensors import new_tokenizer_output_sensor
 from motion_assets.defs.sequences import assets as sequence_assets
 from motion_assets.defs.sequences.sensors import variant_folder_sensor
+
+# Every process that loads the code location (webserver, daemon, runs, steps) runs BLAS at
+# the thread policy's count: two BLAS threads collapse under contention (encoder/threads.py).
+use_blas_policy()
 
 # Unbound asset definitions, for in-process materialization with explicit resources; each with
 # its owners and tags, and a reference to the code that defines it (shown on its page).

@@ -46,3 +46,12 @@ def test_blas_threads_limits_numpy_blas_inside_the_block_and_restores_it_after()
     with blas_threads(1):
         assert counts() and set(counts()) == {1}
     assert counts() == before
+
+
+def test_the_code_location_runs_blas_at_the_policy_count():
+    from threadpoolctl import threadpool_info
+
+    import motion_assets.definitions  # noqa: F401  (applies the policy on import)
+
+    blas = [entry for entry in threadpool_info() if entry["user_api"] == "blas"]
+    assert blas and all(entry["num_threads"] == torch_threads() for entry in blas)
