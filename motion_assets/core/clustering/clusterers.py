@@ -16,7 +16,11 @@ from sklearn.mixture import BayesianGaussianMixture, GaussianMixture
 
 from motion_assets.core.clustering.assignments import NOISE, Assignments
 from motion_assets.core.clustering.config import BayesGmmConfig, HdbscanConfig, KMeansConfig
-from motion_assets.core.clustering.dense_features import as_dense_features, fit_sample, l2_normalize
+from motion_assets.core.clustering.dense_features import (
+    as_dense_features,
+    l2_normalize,
+    sample_rows,
+)
 from motion_assets.core.clustering.hdbscan_prediction import prediction_for
 
 
@@ -167,7 +171,7 @@ class BayesGmmClusterer:
     def fit(self, features) -> BayesGmmClusterer:
         config = self.config
         data = as_dense_features(features)
-        sample = fit_sample(data, config.fit_sample_size, config.random_state)
+        sample = data[sample_rows(len(data), config.fit_sample_size, config.random_state)]
         self.covariance_type_ = choose_covariance(config, *sample.shape)
         self.bic_ = None  # a table when the component count is chosen by BIC
         n_components = config.n_components or self._components_by_bic(sample)

@@ -34,9 +34,9 @@ def l2_normalize(features: np.ndarray) -> np.ndarray:
     return features / np.where(norms > 0, norms, 1.0)
 
 
-def fit_sample(data: np.ndarray, size: int, seed: int) -> np.ndarray:
-    """What a clusterer fits on: every row up to ``size``, else a seeded draw of ``size`` rows in
-    row order (the rest are assigned as new points are)."""
-    if len(data) <= size:
-        return data
-    return data[np.sort(np.random.default_rng(seed).choice(len(data), size, replace=False))]
+def sample_rows(n: int, size: int, seed: int) -> np.ndarray:
+    """Row indices a bounded fit uses: all ``n`` up to ``size``, else a seeded draw of ``size``,
+    in row order (the other rows are assigned as new points are)."""
+    if n <= size:
+        return np.arange(n)
+    return np.sort(np.random.default_rng(seed).choice(n, size, replace=False))

@@ -18,7 +18,7 @@ from sklearn.neighbors import NearestNeighbors
 
 from motion_assets.core.clustering.assignments import Assignments
 from motion_assets.core.clustering.config import SpectralConfig
-from motion_assets.core.clustering.dense_features import as_dense_features, fit_sample
+from motion_assets.core.clustering.dense_features import as_dense_features, sample_rows
 
 
 class SpectralClusterer:
@@ -33,7 +33,8 @@ class SpectralClusterer:
     def fit(self, features) -> SpectralClusterer:
         config = self.config
         everything = as_dense_features(features)
-        data = fit_sample(everything, config.fit_sample_size, config.random_state)
+        cut = sample_rows(len(everything), config.fit_sample_size, config.random_state)
+        data = everything[cut]
         neighbors = min(config.n_neighbors, len(data) - 1)
         with warnings.catch_warnings():  # "graph is not fully connected": still a valid cut
             warnings.simplefilter("ignore", UserWarning)
@@ -51,9 +52,10 @@ class SpectralClusterer:
         self.index_ = NearestNeighbors(n_neighbors=neighbors).fit(data)
         # Training points are assigned exactly as new ones are (their own vote, themselves
         # included), so the batch labels and online scoring of the same sequence agree.
-        distances, _ = self.index_.kneighbors(data, neighbors)
-        self.training_distances_ = np.sort(distances[:, -1])
-        self.training_assignments_ = self.assign(everything)
+        # One query serves both: the cut rows' k-th distances calibrate the outlier score.
+        distances, neighbor_index = self.index_.kneighbors(everything, neighbors)
+        self.training_distances_ = np.sort(distances[cut, -1])
+        self.training_assignments_ = self._vote(distances, neighbor_index)
         self.labels_ = self.training_assignments_.cluster
         return self
 

@@ -31,6 +31,7 @@ import pandas as pd
 from sklearn.metrics import adjusted_rand_score
 from sklearn.model_selection import StratifiedKFold
 
+from motion_assets.core.clustering.dense_features import sample_rows
 from motion_assets.core.clustering.pipeline import ClusterPipeline
 
 # held-out halves: each judged on ~half the labels (a 400-row subset: ~200 each); 4 folds
@@ -91,14 +92,6 @@ def _labels_usable(labelled: pd.DataFrame | None, label_column: str, min_labelle
     return len(labels) >= min_labelled and labels.nunique() >= 2 and labels.value_counts().min() >= FOLDS
 
 
-def _draw(training: pd.DataFrame, size: int, seed: int) -> pd.DataFrame:
-    """``training`` itself up to ``size`` rows, else a seeded draw of ``size`` rows in order."""
-    if len(training) <= size:
-        return training
-    rows = np.sort(np.random.default_rng(seed).choice(len(training), size, replace=False))
-    return training.iloc[rows].reset_index(drop=True)
-
-
 def _fit(candidate: Candidate, training: pd.DataFrame, labelled: pd.DataFrame | None):
     featurizer = candidate.make_featurizer(labelled if candidate.uses_labels else None)
     pipeline = candidate.make_pipeline().fit(featurizer.transform(training))
@@ -148,7 +141,8 @@ def select_deployed_model(candidates: Sequence[Candidate], training: pd.DataFram
     if with_labels:
         labelled = labelled[labelled[label_column].notna()].reset_index(drop=True)
     usable = [c for c in candidates if with_labels or not c.uses_labels]
-    judged = _draw(training, sample_size, seed)
+    judged = training if len(training) <= sample_size else training.iloc[
+        sample_rows(len(training), sample_size, seed)].reset_index(drop=True)
     rows, fitted = [], {}
     for candidate in usable:
         fitted[candidate.method] = _fit(candidate, judged, labelled if with_labels else None)

@@ -4,6 +4,7 @@ import numpy as np
 import pandas as pd
 from dagster import AssetExecutionContext, AssetIn, MaterializeResult, MetadataValue, asset
 
+from motion_assets.core.clustering.dense_features import sample_rows
 from motion_assets.core.evaluation.metrics import internal_metrics, label_metrics, stability
 from motion_assets.core.features.tables import matrix_of
 from motion_assets.core.sequences.table import rows_by_id, unique_sequences
@@ -16,9 +17,7 @@ STABILITY_MAX_POINTS = 5000  # refits are the cost: subsample big variants first
 
 
 def _stability(pipeline, features: np.ndarray, labels: np.ndarray, seed: int = 0):
-    rows = np.arange(len(features))
-    if len(rows) > STABILITY_MAX_POINTS:
-        rows = np.sort(np.random.default_rng(seed).choice(len(rows), STABILITY_MAX_POINTS, replace=False))
+    rows = sample_rows(len(features), STABILITY_MAX_POINTS, seed)
     settings = pipeline.clusterer.decided_config()
     return stability(features[rows], lambda: pipeline.unfitted_copy(settings, with_novelty=False),
                      labels[rows], n_resamples=STABILITY_RESAMPLES)
