@@ -71,10 +71,7 @@ def _score(args) -> int:
                                     f"{layout.manifest('scoring_bundle', variant)} does not exist; "
                                     "materialize scoring_bundle first")
         expected = current.sha256
-    if args.codes:
-        runtime, reason = None, "--codes is scored by the full path"
-    else:
-        runtime, reason = _runtime(layout, variant, expected)
+    runtime, reason = _runtime(layout, variant, expected)
     if runtime is None:
         return _score_full_path(args, layout, variant, expected,
                                 note=f"note: scored with the full path (torch, sklearn): {reason}")
@@ -112,6 +109,11 @@ def _score_with_runtime(args, runtime) -> int:
         thresholds = runtime.thresholds = overridden(thresholds, args.threshold)
     identity = identity_of(runtime.bundle_sha256, thresholds, runtime.pipeline_novelty_threshold)
     rows, rejected, settings = [], 0, runtime.codebook_settings()
+    if args.codes:
+        from motion_assets.core.scoring.codes_record import codes_record, codes_row
+
+        row = codes_row(codes_record(_codes(args.codes), settings, runtime.codes_per_window))
+        rows += score_lines(runtime, [row], [None], identity)
     for prefix, names in _roots(args.paths):  # plain rows: no Arrow table, so no pandas
         listing = list_sequence_files(prefix) if names is None else list_given_files(prefix, names)
         sequences, rejections = read_plain_rows(prefix, listing, settings)
@@ -139,8 +141,7 @@ def _score_full_path(args, layout, variant: str, expected: str, *, note: str) ->
     identity = scoring_identity(bundle)
     tables, rejected = [], 0
     if args.codes:
-        codes = [int(code) for code in args.codes.replace(" ", "").split(",") if code]
-        tables.append(codes_table(bundle, codes))
+        tables.append(codes_table(bundle, _codes(args.codes)))
     for prefix, result in _tables(args.paths, bundle.codebook_settings()):
         rejected += _report_rejections(prefix, result.rejected.to_pylist())
         table = result.sequences.to_pandas()
@@ -152,6 +153,11 @@ def _score_full_path(args, layout, variant: str, expected: str, *, note: str) ->
     print(note, file=sys.stderr)  # after any error: an error stays one line
     return _finish(args, output, rejected, bundle.provenance["bundle_sha256"],
                    identity.threshold_source)
+
+
+def _codes(text: str) -> list[int]:
+    """``--codes 3,17, 42`` -> [3, 17, 42] (ValueError for a code that is not an integer)."""
+    return [int(code) for code in text.replace(" ", "").split(",") if code]
 
 
 def _report_rejections(prefix: str, rejected: list[dict]) -> int:

@@ -15,6 +15,8 @@ import pandas as pd
 import scipy.sparse as sp
 from sklearn.preprocessing import normalize
 
+from motion_assets.core.features.code_terms import known_term_cells, ngram_terms
+from motion_assets.core.features.digit_rows import digit_statistics
 from motion_assets.core.sequences.facts import table_levels
 from motion_assets.core.sequences.fsq import Codebook
 from motion_assets.core.sequences.overlap import featurizer_sequences
@@ -72,14 +74,11 @@ class _TfidfOverTerms(_CodeFeaturizer):
 
     def _counts(self, table: pd.DataFrame, vocabulary: np.ndarray | None = None):
         terms = self._terms(self._sequences(table))
-        rows = np.repeat(np.arange(len(terms)), [len(t) for t in terms])
-        flat = np.concatenate(terms) if terms else np.zeros(0, dtype=np.int64)
         if vocabulary is None:
-            vocabulary = np.unique(flat)
-        columns = np.searchsorted(vocabulary, flat).clip(max=max(len(vocabulary) - 1, 0))
-        known = vocabulary[columns] == flat if len(vocabulary) else np.zeros(len(flat), bool)
+            vocabulary = np.unique(np.concatenate(terms)) if terms else np.zeros(0, dtype=np.int64)
+        rows, columns = known_term_cells(terms, vocabulary)
         counts = sp.csr_matrix(
-            (np.ones(known.sum()), (rows[known], columns[known])),
+            (np.ones(len(rows)), (rows, columns)),
             shape=(len(terms), len(vocabulary)),
         )
         counts.sum_duplicates()
@@ -127,22 +126,7 @@ class CodeNgramTfidf(_TfidfOverTerms):
         self.base_name = f"code_ngram{low}{high}_tfidf"  # e.g. code_ngram12_tfidf
 
     def _terms(self, sequences):
-        # an n-gram's key: the codes as base-2^16 digits, plus its order in the top bits
-        out = []
-        for codes in sequences:
-            if len(codes) and codes.max() >= 1 << 16:
-                raise ValueError("code ids beyond 65535 do not fit the n-gram keys")
-            keys = []
-            for n in range(self.ngram_range[0], self.ngram_range[1] + 1):
-                if len(codes) < n:
-                    continue
-                windows = np.lib.stride_tricks.sliding_window_view(codes, n)
-                key = np.full(len(windows), n << 60, dtype=np.int64)
-                for position in range(n):
-                    key |= windows[:, position].astype(np.int64) << (16 * position)
-                keys.append(key)
-            out.append(np.concatenate(keys) if keys else np.zeros(0, dtype=np.int64))
-        return out
+        return ngram_terms(sequences, self.ngram_range)
 
 
 class DigitStatistics(_CodeFeaturizer):
@@ -183,22 +167,7 @@ class DigitStatistics(_CodeFeaturizer):
         return ((raw - self.mean_) / self.scale_ if self.standardize else raw).astype(np.float32)
 
     def _raw(self, table: pd.DataFrame) -> np.ndarray:
-        levels = np.asarray(self.codebook_.levels)
-        rows = []
-        for codes in self._sequences(table):
-            digits = self.codebook_.digits(codes)  # raises for ids beyond the grid
-            unit = self.codebook_.unit_digits(codes)
-            histograms = [
-                np.bincount(digits[:, axis], minlength=level) / len(codes)
-                for axis, level in enumerate(levels)
-            ]
-            steps = np.abs(np.diff(unit, axis=0)) if len(codes) > 1 else np.zeros((1, len(levels)))
-            rows.append(
-                np.concatenate(
-                    [unit.mean(0), unit.std(0), *histograms, steps.mean(0), (steps == 0).mean(0)]
-                )
-            )
-        return np.vstack(rows)
+        return digit_statistics(self.codebook_, self._sequences(table))
 
 
 class MeanLatent:

@@ -1,18 +1,21 @@
 """A scoring bundle as plain arrays: what the numpy scoring runtime (runtime_model.py) loads.
 
 Made from the loaded bundle when ``scoring_bundle`` is materialized (and written beside it,
-runtime_file.py). It covers what the runtime can reproduce: the trained encoder as the
-featurizer (a one-layer LSTM/GRU in float32, any pooling), HDBSCAN (euclidean), the Bayesian
-GMM or KMeans after the bundle's PCA and L2 step, the encoder's unknown detector (novelty, surprisal and density
-voices) or the pipeline's own kNN novelty, the thresholds and the curated vocabulary. Any
-other part raises :class:`RuntimeUnsupported` naming it, and such a bundle is scored by the
-full path only.
+runtime_file.py). It covers every featurizer x clusterer the leaderboard may deploy: the
+featurizer's view tree (runtime_export_views.py: the encoder, TF-IDF of codes or n-grams, LSA,
+digit statistics, the mean latent, the multi-view, the label-guided projection), the trained
+encoder (one LSTM/GRU layer in float32, any pooling) where a view or the unknown detector reads
+it, the preprocessing (PCA, or the truncated SVD of sparse input, then L2), HDBSCAN
+(euclidean), the Bayesian GMM, KMeans or spectral clustering's neighbour vote, the encoder's
+unknown detector (novelty, surprisal and density voices) or the pipeline's own kNN novelty, the
+thresholds and the curated vocabulary. Any other part raises :class:`RuntimeUnsupported`
+naming it, and such a bundle is scored by the full path only.
 """
 
 from __future__ import annotations
 
 import numpy as np
-from sklearn.decomposition import PCA
+from sklearn.decomposition import PCA, TruncatedSVD
 from sklearn.mixture._gaussian_mixture import _estimate_log_gaussian_prob
 
 from motion_assets.core.clustering.clusterers import (
@@ -21,30 +24,33 @@ from motion_assets.core.clustering.clusterers import (
     KMeansClusterer,
 )
 from motion_assets.core.clustering.hdbscan_prediction import prediction_for
-from motion_assets.core.encoder.featurizer import EncoderFeaturizer
+from motion_assets.core.clustering.spectral import SpectralClusterer
 from motion_assets.core.encoder.inference import input_gate_tables
 from motion_assets.core.encoder.surprisal import supports_surprisal
 from motion_assets.core.files.layout import StorageLayout
 from motion_assets.core.scoring.bundle import ScoringBundle
+from motion_assets.core.scoring.runtime_export_views import RuntimeUnsupported, view_arrays
 from motion_assets.core.scoring.runtime_file import export_bytes, write_export
+from motion_assets.core.scoring.runtime_views import uses_encoder
 
-
-class RuntimeUnsupported(ValueError):
-    """The bundle holds a part the numpy scoring runtime does not reproduce."""
+__all__ = ["RuntimeUnsupported", "publish_runtime_export", "runtime_arrays"]
 
 
 def runtime_arrays(bundle: ScoringBundle) -> tuple[dict[str, np.ndarray], dict]:
     """(arrays by name, settings as JSON-able values) of ``bundle``; raises
     :class:`RuntimeUnsupported` for a part the runtime lacks."""
-    featurizer = bundle.featurizer
-    if not isinstance(featurizer, EncoderFeaturizer) or featurizer.remove_overlap:
-        raise RuntimeUnsupported(f"featurizer {bundle.featurizer_name}: only the encoder's own "
-                                 "embedding is reproduced")
     arrays: dict[str, np.ndarray] = {}
+    view = view_arrays(bundle.featurizer, bundle.encoder, "featurizer", arrays)
     detector = bundle.unknown_detector
     wants_surprisal = detector is not None and detector.surprisal_ is not None
+    needs_encoder = uses_encoder(view) or detector is not None
+    if needs_encoder and bundle.encoder is None:
+        raise RuntimeUnsupported("the featurizer or the unknown detector reads an encoder the "
+                                 "bundle lacks")
     settings = {
-        "encoder": _encoder(featurizer.model_, arrays, with_head=wants_surprisal),
+        "featurizer": view,
+        "encoder": (_encoder(bundle.encoder, arrays, with_head=wants_surprisal)
+                    if needs_encoder else None),
         "pipeline": _pipeline(bundle.pipeline, arrays),
         "detector": None if detector is None else _detector(detector, arrays),
         "thresholds": dict(vars(bundle.thresholds)),
@@ -81,11 +87,14 @@ def _pipeline(pipeline, arrays: dict) -> dict:
     preprocessor, clusterer = pipeline.preprocessor, pipeline.clusterer
     reducer = preprocessor.reducer_
     if reducer is not None:
-        if not isinstance(reducer, PCA) or reducer.whiten:
-            raise RuntimeUnsupported(f"preprocessing by {type(reducer).__name__}: only PCA is reproduced")
+        if not isinstance(reducer, PCA | TruncatedSVD) or getattr(reducer, "whiten", False):
+            raise RuntimeUnsupported(f"preprocessing by {type(reducer).__name__}: PCA without "
+                                     "whitening and TruncatedSVD are reproduced")
+        if isinstance(reducer, PCA):  # TruncatedSVD (of sparse input) does not centre
+            arrays["pipeline.pca.mean"] = reducer.mean_
         arrays["pipeline.pca.components"] = reducer.components_[: preprocessor.kept_]
-        arrays["pipeline.pca.mean"] = reducer.mean_
-    settings = {"features_in": int(preprocessor.n_features_in_), "pca": reducer is not None,
+    settings = {"features_in": int(preprocessor.n_features_in_),
+                "reducer": None if reducer is None else type(reducer).__name__,
                 "l2_normalize": bool(preprocessor.config.l2_normalize),
                 "clusterer": clusterer.name, "n_clusters": int(pipeline.n_clusters_),
                 "novelty": None, "novelty_threshold": pipeline.novelty_threshold}
@@ -101,9 +110,11 @@ def _pipeline(pipeline, arrays: dict) -> dict:
         arrays["pipeline.kmeans.members"] = np.array([len(d) for d in clusterer.member_distances_])
     elif isinstance(clusterer, HdbscanClusterer):
         settings["hdbscan"] = _hdbscan(clusterer, "pipeline.hdbscan", arrays)
+    elif isinstance(clusterer, SpectralClusterer):
+        settings["spectral"] = _spectral(clusterer, "pipeline.spectral", arrays)
     else:
         raise RuntimeUnsupported(f"clusterer {clusterer.name}: the runtime reproduces "
-                                 "hdbscan, bayes_gmm and kmeans")
+                                 "hdbscan, bayes_gmm, kmeans and spectral")
     if pipeline.novelty is not None:
         settings["novelty"] = {"space": pipeline.novelty_space,
                                **_novelty(pipeline.novelty, "pipeline.novelty", arrays)}
@@ -150,6 +161,18 @@ def _hdbscan(clusterer: HdbscanClusterer, prefix: str, arrays: dict) -> dict:
         f"{prefix}.exemplar_counts": np.array([len(e) for e in data.exemplars]),
     })
     return {**settings, "min_samples": int(prediction.min_samples), "root": root}
+
+
+def _spectral(clusterer: SpectralClusterer, prefix: str, arrays: dict) -> dict:
+    """The neighbour vote runtime_spectral.py answers from: the cut's points and labels."""
+    index = clusterer.index_
+    if index.effective_metric_ != "euclidean":
+        raise RuntimeUnsupported(f"spectral with metric {index.effective_metric_}: only "
+                                 "euclidean is reproduced")
+    arrays[f"{prefix}.data"] = np.asarray(index._fit_X, dtype=np.float64)
+    arrays[f"{prefix}.labels"] = clusterer.cut_labels_
+    arrays[f"{prefix}.training_distances"] = clusterer.training_distances_
+    return {"k": int(clusterer.k_), "brute": index._fit_method == "brute"}
 
 
 def _detector(detector, arrays: dict) -> dict:

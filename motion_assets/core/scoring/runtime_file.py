@@ -19,7 +19,7 @@ from upath import UPath
 from motion_assets.core.files.atomic_write import write_bytes_atomically
 from motion_assets.core.files.layout import StorageLayout
 
-EXPORT_FORMAT = "motion_assets.scoring_runtime.v1"
+EXPORT_FORMAT = "motion_assets.scoring_runtime.v2"  # v2: any featurizer view, spectral
 EXPORT_SUFFIX = "runtime.npz"
 
 

@@ -24,7 +24,7 @@ def score_lines(runtime: ScoringRuntime, rows: list[dict], paths: list[str | Non
     sequences = [np.asarray(codes, dtype=np.int64) for codes in columns["codes"]]
     check_codebook(columns["sequence_id"], sequences, table_levels(columns),
                    runtime.codebook_size, runtime.codebook_levels)
-    scores = runtime.score(sequences)
+    scores = runtime.score(sequences, [row.get("mean_latent") for row in rows])
     fixed = {"bundle_hash": identity.bundle_hash, "scoring_id": identity.scoring_id,
              "threshold": identity.threshold, "threshold_source": identity.threshold_source}
     lines = []

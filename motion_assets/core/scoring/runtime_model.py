@@ -2,9 +2,10 @@
 
 :class:`ScoringRuntime` rebuilds from the arrays of runtime_export.py what
 core/scoring/score.py ``_score_features`` computes with the loaded bundle, step for step:
-embed (the encoder, runtime_encoder.py), PCA + L2, the clusterer's assignment and soft
-membership (HDBSCAN through runtime_hdbscan.py, the Bayesian GMM through runtime_mixture.py,
-or KMeans), stable cluster ids, the
+embed (the encoder, runtime_encoder.py), featurize (the bundle's view tree, runtime_views.py),
+PCA or truncated SVD + L2, the clusterer's assignment and soft membership (HDBSCAN through
+runtime_hdbscan.py, the Bayesian GMM through runtime_mixture.py, KMeans, or spectral
+clustering's neighbour vote through runtime_spectral.py), stable cluster ids, the
 unknown detector's voices and score (or the pipeline's novelty and the bundle's unknown
 score), the unknown flags (unknown.py) and the curated vocabulary. Every column of
 ``SCORE_COLUMNS`` but sequence_id and bundle_hash comes back, equal to the full path's within
@@ -24,6 +25,9 @@ from motion_assets.core.curation.vocabulary import CuratedVocabulary
 from motion_assets.core.scoring.runtime_encoder import NumpyEncoder
 from motion_assets.core.scoring.runtime_hdbscan import HdbscanArrays
 from motion_assets.core.scoring.runtime_mixture import MixtureArrays
+from motion_assets.core.scoring.runtime_spectral import NeighbourVote
+from motion_assets.core.scoring.runtime_terms import SparseRows, dense_rows
+from motion_assets.core.scoring.runtime_views import ViewInputs, view_from
 from motion_assets.core.scoring.thresholds import Thresholds
 from motion_assets.core.scoring.unknown import UNKNOWN_SCORES, unknown_flags
 from motion_assets.core.sequences.reader import CodebookSettings
@@ -67,7 +71,9 @@ class ScoringRuntime:
         self.codes_per_window = codebook["codes_per_window"]
         vocabulary = settings["vocabulary"]
         self.vocabulary = CuratedVocabulary.from_json(vocabulary) if vocabulary else CuratedVocabulary()
-        self.encoder = self._encoder(arrays, settings["encoder"])
+        self.encoder = (None if settings["encoder"] is None
+                        else self._encoder(arrays, settings["encoder"]))
+        self.featurizer = view_from(settings["featurizer"], arrays)
         self._pipeline(arrays, settings["pipeline"])
         self.detector = settings["detector"]
         if self.detector is not None:
@@ -90,8 +96,12 @@ class ScoringRuntime:
 
     def _pipeline(self, arrays: dict, settings: dict) -> None:
         self.features_in, self.l2_normalize = settings["features_in"], settings["l2_normalize"]
-        self.pca = ((arrays["pipeline.pca.components"], arrays["pipeline.pca.mean"])
-                    if settings["pca"] else None)
+        self.reducer = settings["reducer"]  # None, "PCA" or "TruncatedSVD" (no mean)
+        if self.reducer is not None:
+            self.components = arrays["pipeline.pca.components"]
+            self.components_t = np.ascontiguousarray(self.components.T)
+            self.offset = (arrays["pipeline.pca.mean"] @ self.components.T
+                           if self.reducer == "PCA" else None)
         self.clusterer, self.n_clusters = settings["clusterer"], int(settings["n_clusters"])
         self.cluster_ids = dict(zip(arrays["pipeline.cluster_ids.from"].tolist(),
                                     arrays["pipeline.cluster_ids.to"].tolist()))
@@ -108,6 +118,12 @@ class ScoringRuntime:
             self.hdbscan_normalize = hdbscan["normalize_input"]
             self.hdbscan = (HdbscanArrays(arrays, "pipeline.hdbscan", hdbscan["min_samples"],
                                           hdbscan["root"]) if self.n_clusters else None)
+        elif self.clusterer == "spectral":
+            spectral = settings["spectral"]
+            self.vote = NeighbourVote(arrays["pipeline.spectral.data"],
+                                      arrays["pipeline.spectral.labels"], spectral["k"],
+                                      arrays["pipeline.spectral.training_distances"],
+                                      self.n_clusters, spectral["brute"])
         else:  # kmeans
             self.centers = arrays["pipeline.kmeans.centers"]
             bounds = np.cumsum(arrays["pipeline.kmeans.members"])[:-1]
@@ -121,9 +137,14 @@ class ScoringRuntime:
 
     # ------------------------------------------------------------------ the chain
 
-    def score(self, sequences: Sequence[np.ndarray]) -> dict[str, np.ndarray]:
-        """The score columns (``SCORE_COLUMNS`` but sequence_id and bundle_hash) of code arrays."""
-        features, surprisal_values = self.encoder.embed(sequences)
+    def score(self, sequences: Sequence[np.ndarray],
+              mean_latents: Sequence | None = None) -> dict[str, np.ndarray]:
+        """The score columns (``SCORE_COLUMNS`` but sequence_id and bundle_hash) of code arrays
+        (``mean_latents``: their files' mean latents, for a featurizer that reads them)."""
+        sequences = [np.asarray(codes, dtype=np.int64) for codes in sequences]
+        embeddings, surprisal_values = (self.encoder.embed(sequences) if self.encoder is not None
+                                        else (None, None))
+        features = self.featurizer.transform(ViewInputs(sequences, mean_latents, embeddings))
         reduced = self._reduce(features)
         cluster, probability, outlier, is_noise, soft = self._assign(reduced)
         column_ids = np.array([self.cluster_ids.get(j, j) for j in range(self.n_clusters)],
@@ -131,10 +152,10 @@ class ScoringRuntime:
         if soft.shape[1]:
             best, soft_max = column_ids[soft.argmax(axis=1)], soft.max(axis=1)
         else:
-            best, soft_max = np.full(len(features), NOISE, dtype=np.int64), np.zeros(len(features))
-        surprisal = np.full(len(features), np.nan)
+            best, soft_max = np.full(len(reduced), NOISE, dtype=np.int64), np.zeros(len(reduced))
+        surprisal = np.full(len(reduced), np.nan)
         if self.detector is not None:  # its novelty replaces the pipeline's (not computed)
-            voices = self._voices(features, surprisal_values)
+            voices = self._voices(embeddings, surprisal_values)
             novelty, surprisal = voices["novelty"], voices.get("surprisal", surprisal)
             score = _rank_below(self.training_combined,
                                 np.mean([voices[name] for name in self.detector["voices"]], axis=0))
@@ -144,7 +165,9 @@ class ScoringRuntime:
         best_cluster = np.where(is_noise, best, cluster)
         unknown = unknown_flags(probability, is_noise, novelty, self.thresholds,
                                 self.pipeline_novelty_threshold, unknown_score=score)
-        curated = self.vocabulary.apply(features, cluster, best_cluster, unknown)
+        needs_features = bool(self.vocabulary.splits or self.vocabulary.extensions)
+        curated = self.vocabulary.apply(dense_rows(features) if needs_features else None,
+                                        cluster, best_cluster, unknown)
         return {"cluster": cluster, "best_cluster": best_cluster, "probability": probability,
                 "soft_probability": soft_max, "outlier_score": outlier, "novelty": novelty,
                 "surprisal": surprisal, "is_noise": is_noise, "unknown": curated["unknown"],
@@ -155,12 +178,14 @@ class ScoringRuntime:
         if features.shape[1] != self.features_in:
             raise ValueError(f"expected {self.features_in} feature columns (as in fit), "
                              f"got {features.shape[1]}")
-        out = as_dense_features(features)
-        if self.pca is not None:
-            components, mean = self.pca
-            projected = out @ components.T
-            projected -= mean @ components.T
-            out = projected
+        if self.reducer is None:
+            out = as_dense_features(dense_rows(features))
+        elif isinstance(features, SparseRows):  # a TF-IDF's truncated SVD: no centring
+            out = features.dot(self.components_t)
+        else:
+            out = as_dense_features(features) @ self.components_t
+            if self.offset is not None:
+                out -= self.offset
         return l2_normalize(out) if self.l2_normalize else out
 
     def _assign(self, reduced: np.ndarray):
@@ -174,6 +199,8 @@ class ScoringRuntime:
             soft /= np.where(total > 0, total, 1.0)
             labels, probability = soft.argmax(axis=1).astype(np.int64), soft.max(axis=1)
             outlier = _rank_above(self.training_log_likelihood, log_likelihood)
+        elif self.clusterer == "spectral":
+            labels, probability, outlier, soft = self.vote.assign(reduced)
         else:
             squared = ((reduced[:, None, :] - self.centers[None]) ** 2).sum(axis=2)
             labels = squared.argmin(axis=1).astype(np.int64)
@@ -206,9 +233,9 @@ class ScoringRuntime:
 
     def _pipeline_novelty(self, features: np.ndarray, reduced: np.ndarray) -> np.ndarray:
         if self.pipeline_novelty is None:
-            return np.full(len(features), np.nan)
+            return np.full(len(reduced), np.nan)
         space, novelty = self.pipeline_novelty
-        return novelty.score(features if space == "raw" else reduced)
+        return novelty.score(dense_rows(features) if space == "raw" else reduced)
 
     def _voices(self, embeddings: np.ndarray, surprisal: np.ndarray) -> dict[str, np.ndarray]:
         """unknown_detector.py's voices, each a rank against training."""

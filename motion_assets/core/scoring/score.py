@@ -50,10 +50,11 @@ from motion_assets.core.encoder.surprisal import embed_with_surprisal
 from motion_assets.core.encoder.threads import blas_threads, torch_threads
 from motion_assets.core.scoring.bundle import ScoringBundle
 from motion_assets.core.scoring.codebook_check import check_codebook
+from motion_assets.core.scoring.codes_record import codes_record as codes_record_of
+from motion_assets.core.scoring.codes_record import codes_row
 from motion_assets.core.scoring.unknown import UNKNOWN_SCORES, unknown_flags
 from motion_assets.core.sequences.facts import table_levels
 from motion_assets.core.sequences.overlap import featurizer_sequences
-from motion_assets.core.sequences.reader import content_hash, sequence_record
 from motion_assets.core.sequences.table import CODE_SEQUENCES_SCHEMA
 
 SCORE_COLUMNS = ("sequence_id", "cluster", "best_cluster", "probability", "soft_probability",
@@ -218,20 +219,13 @@ def codes_record(bundle: ScoringBundle, codes, codes_per_window: int | None = No
     """The reader's validated record of ``codes`` against the bundle's codebook (its codes
     in range, its FSQ levels the bundle's): raises ``reader.SequenceRejected``."""
     codes = [_plain(c) for c in codes] if isinstance(codes, Sequence | np.ndarray) else codes
-    if codes and isinstance(codes[0], list):
-        document = {"codes_windows": codes}
-    else:
-        d = codes_per_window or bundle.codes_per_window
-        document = {"code_sequences_flat": codes, "meta": {"encoder_sequence_len": d}}
-    settings = bundle.codebook_settings()
-    return sequence_record(document, settings, settings.resolve())
+    return codes_record_of(codes, bundle.codebook_settings(),
+                           codes_per_window or bundle.codes_per_window)
 
 
 def _one_row_table(record: dict, sequence_id: str) -> pd.DataFrame:
-    record = {**record, "sequence_id": sequence_id, "relative_path": None, "line": None,
-              "video": None, "source_schema": "codes", "duplicate_of": None,
-              "content_hash": content_hash(None, None, record["codes"])}
-    return pd.DataFrame([{name: record.get(name) for name in CODE_SEQUENCES_SCHEMA.names}])
+    row = codes_row(record, sequence_id)
+    return pd.DataFrame([{name: row.get(name) for name in CODE_SEQUENCES_SCHEMA.names}])
 
 
 def _plain(value):

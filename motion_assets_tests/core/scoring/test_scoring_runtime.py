@@ -30,8 +30,6 @@ from motion_assets.core.scoring.score import SCORE_COLUMNS, score_sequences
 from motion_assets.core.scoring.unknown_detector import UnknownDetector
 from motion_assets.core.sequences.facts import table_levels
 from motion_assets.core.sequences.overlap import featurizer_sequences
-from motion_assets.core.sequences.table import unique_sequences
-from motion_assets.core.synthetic import synthetic_sequence_table
 from motion_assets_tests.core.scoring.test_single_sequence import bundle_of
 
 LABELS = ("cluster", "best_cluster", "is_noise", "unknown", "action_cluster", "action")
@@ -44,18 +42,6 @@ def tiny_config(task: str = "ntp", **model) -> SequenceEmbedConfig:
         "codebook_size": 2048, "model": {"d_model": 16, **model}, "objective": {"task": task},
         "train": {"epochs": 1, "device": "cpu", "patience": 1, "batch_size": 32},
     })
-
-
-@pytest.fixture(scope="module")
-def training():
-    return unique_sequences(synthetic_sequence_table(300, seed=4)).reset_index(drop=True)
-
-
-@pytest.fixture(scope="module")
-def new_rows():
-    # new sequences: a training sequence sits on its own rank in the references, where a
-    # rounding difference of the embedding moves it by one training point
-    return unique_sequences(synthetic_sequence_table(80, seed=9)).reset_index(drop=True)
 
 
 @pytest.fixture(scope="module")
@@ -158,11 +144,12 @@ def test_an_export_made_from_another_bundle_is_refused(featurizer, training, tmp
 
 
 def test_a_bundle_the_runtime_does_not_cover_gets_no_export(featurizer, training, tmp_path):
-    bundle, digest, _ = loaded(detector_bundle(featurizer, training, "spectral"))
-    with pytest.raises(RuntimeUnsupported, match="clusterer spectral"):
+    no_overlap = EncoderFeaturizer.from_model(featurizer.model_, remove_overlap=True)
+    bundle, digest, _ = loaded(detector_bundle(no_overlap, training, "kmeans"))
+    with pytest.raises(RuntimeUnsupported, match="without their overlap are not reproduced"):
         runtime_arrays(bundle)
     reason = publish_runtime_export(StorageLayout(str(tmp_path)), "v", bundle, digest)
-    assert reason.startswith("none: clusterer spectral")
+    assert reason.startswith("none: featurizer encoder_ntp_no_overlap")
     assert not export_path(StorageLayout(str(tmp_path)), "v", digest).exists()
 
 
