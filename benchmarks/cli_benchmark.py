@@ -1,11 +1,13 @@
 """`motion-assets score` of one file: process wall and CPU with the runtime export and without.
 
-Usage: python benchmarks/cli_benchmark.py FILE --variant V --storage S [--repeats 5]
+Usage: python benchmarks/cli_benchmark.py FILE --variant V --storage S [--repeats 5] [--codes]
 
 S holds a materialized ``scoring_bundle`` for V (``motion-assets generate``, then
 ``motion-assets run --select '+key:scoring_bundle'``). When the current bundle has no runtime
 export yet, one is written first (runtime_export.py; a bundle the runtime does not cover stops
-the benchmark). Then, alternating run by run in fresh processes:
+the benchmark); the model it deploys is printed from the export. With ``--codes`` the file's
+codes are given on the command line (``score --codes ...``) instead of the file. Then,
+alternating run by run in fresh processes:
 
   runtime     the export beside the bundle: the numpy scoring runtime (no torch, sklearn)
   full path   the export moved aside for the run: the bundle unpickled, torch and sklearn
@@ -67,6 +69,31 @@ def _ensure_export(storage: str, variant: str) -> Path:
     return path
 
 
+def _model(export: Path, storage: str, variant: str) -> str:
+    """The deployed featurizer x clusterer as the export's settings name them."""
+    from upath import UPath
+
+    from motion_assets.core.files.layout import StorageLayout
+    from motion_assets.core.files.manifest import read_current
+    from motion_assets.core.scoring.runtime_file import read_export
+
+    current = read_current(StorageLayout(storage), "scoring_bundle", variant)
+    _, settings = read_export(UPath(str(export)), current.sha256)
+
+    def view(spec: dict) -> str:
+        parts = [view(child) for child in spec.get("views", [])]
+        parts += [view(spec["base"])] if "base" in spec else []
+        return spec["kind"] + (f"({', '.join(parts)})" if parts else "")
+
+    return f"{view(settings['featurizer'])} x {settings['pipeline']['clusterer']}"
+
+
+def _file_codes(path: str) -> str:
+    """The codes of a ``.codes.json`` file as ``--codes`` takes them."""
+    windows = json.loads(Path(path).read_text())["codes_windows"]
+    return ",".join(str(code) for window in windows for code in window)
+
+
 def _differences(runtime: bytes, full: bytes) -> str:
     if runtime == full:
         return "JSONL byte-identical"
@@ -87,10 +114,14 @@ def main() -> None:
     parser.add_argument("--variant", required=True)
     parser.add_argument("--storage", required=True)
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--codes", action="store_true",
+                        help="give the file's codes on the command line instead of the file")
     args = parser.parse_args()
     export = _ensure_export(args.storage, args.variant)
+    print(f"deployed: {_model(export, args.storage, args.variant)}")
     aside = export.with_name(export.name + ".aside")
-    score = [*_command(), "score", args.file, "--variant", args.variant, "--storage", args.storage]
+    given = ["--codes", _file_codes(args.file)] if args.codes else [args.file]
+    score = [*_command(), "score", *given, "--variant", args.variant, "--storage", args.storage]
     print(f"load average before: {os.getloadavg()}")
     outputs = {}
     try:
