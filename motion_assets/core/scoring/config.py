@@ -26,7 +26,8 @@ class ScoringBundleConfig(ConfigSection):
     unknown_voices: tuple[str, ...] = setting(
         DEFAULT_VOICES, "The unknown detector's evidence, averaged as ranks on training: novelty "
         "(kNN in the encoder's embedding), surprisal (its next-code surprisal; dropped for an "
-        "encoder that cannot give it), density")
+        "encoder that cannot give it), density, transitions (a code bigram model calibrated "
+        "on held-out videos)")
     threshold: float | None = setting(
         None, "Probability below which a sequence is unknown; null = calibrate")
     target_unknown_share: float = setting(

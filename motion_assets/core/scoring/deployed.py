@@ -96,7 +96,8 @@ def deployed_bundle(encoder: SequenceEncoder, fitted: Mapping[str, ClusterPipeli
     keep_cluster_ids(selection.pipeline, training, previous)
     voices = tuple(v for v in config.unknown_voices
                    if v != "surprisal" or supports_surprisal(encoder)) or ("novelty",)
-    detector = UnknownDetector(voices).fit(encoder, featurizer_sequences(training))
+    detector = UnknownDetector(voices).fit(encoder, featurizer_sequences(training),
+                                           groups=training["video"].to_numpy())
     bundle = bundle_for_table(selection.featurizer, selection.pipeline, table, variant,
                               encoder=encoder, unknown_detector=detector,
                               selection=selection.record())

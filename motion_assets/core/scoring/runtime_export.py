@@ -176,6 +176,8 @@ def _spectral(clusterer: SpectralClusterer, prefix: str, arrays: dict) -> dict:
 
 
 def _detector(detector, arrays: dict) -> dict:
+    if detector.uses_codes:
+        raise RuntimeUnsupported("the transitions voice (a code bigram model) is not reproduced")
     settings = {"voices": list(detector.voice_names),
                 "novelty": _novelty(detector.novelty_, "detector.novelty", arrays)}
     arrays["detector.training_combined"] = detector.training_combined_

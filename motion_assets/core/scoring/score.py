@@ -99,7 +99,8 @@ _EMPTY = {"cluster": np.zeros(0, np.int64), "best_cluster": np.zeros(0, np.int64
 
 def _score_batch(bundle: ScoringBundle, table: pd.DataFrame) -> dict[str, np.ndarray]:
     """The score columns (all but sequence_id and bundle_hash) of one batch of rows."""
-    return _score_features(bundle, *_featurized(bundle, featurizer_sequences(table), lambda: table))
+    sequences = featurizer_sequences(table)
+    return _score_features(bundle, *_featurized(bundle, sequences, lambda: table), sequences)
 
 
 def _featurized(bundle: ScoringBundle, sequences: list[np.ndarray], table_of):
@@ -122,10 +123,11 @@ def _featurized(bundle: ScoringBundle, sequences: list[np.ndarray], table_of):
 
 
 def _score_features(bundle: ScoringBundle, features, embeddings: np.ndarray | None = None,
-                    surprisal: np.ndarray | None = None) -> dict[str, np.ndarray]:
+                    surprisal: np.ndarray | None = None,
+                    sequences: list[np.ndarray] | None = None) -> dict[str, np.ndarray]:
     """The score columns of featurized rows: what a batch and a single sequence share.
-    ``embeddings``/``surprisal``: the bundle encoder's (``_featurized``), which its unknown
-    detector reads (when it has one)."""
+    ``embeddings``/``surprisal``: the bundle encoder's (``_featurized``), and ``sequences``
+    their codes, which its unknown detector reads (when it has one)."""
     pipeline, detector = bundle.pipeline, bundle.unknown_detector
     # the detector's own novelty replaces the pipeline's: not computed for nothing
     assignments, soft, column_ids, novelty = pipeline.score_parts(
@@ -136,7 +138,7 @@ def _score_features(bundle: ScoringBundle, features, embeddings: np.ndarray | No
         rows = features.shape[0]
         best, soft_max = np.full(rows, NOISE, dtype=np.int64), np.zeros(rows)
     if detector is not None:
-        voices = detector.voices(bundle.encoder, None, embeddings, surprisal)
+        voices = detector.voices(bundle.encoder, sequences, embeddings, surprisal)
         novelty = voices["novelty"]
         surprisal = voices.get("surprisal", np.full(features.shape[0], np.nan))
         score = detector.score(voices)
@@ -206,7 +208,7 @@ def _codes_scores(bundle: ScoringBundle, codes, codes_per_window: int | None) ->
     sequences = [np.asarray(record["codes"], dtype=np.int64)]  # as featurizer_sequences reads it
     with blas_threads(torch_threads()):  # one query: BLAS threads only wait (threads.py)
         return _score_features(bundle, *_featurized(
-            bundle, sequences, lambda: _one_row_table(record, "codes")))
+            bundle, sequences, lambda: _one_row_table(record, "codes")), sequences)
 
 
 def codes_table(bundle: ScoringBundle, codes, codes_per_window: int | None = None,

@@ -8,7 +8,10 @@ training and comparable with each other):
 - ``surprisal``: the encoder's length-normalised next-code surprisal
   (core/encoder/surprisal.py);
 - ``density``: minus the log-likelihood under a Gaussian mixture of the embedding (one
-  component per cluster of the deployed model; diagonal covariance).
+  component per cluster of the deployed model; diagonal covariance);
+- ``transitions``: the code-to-code steps' surprisal under a bigram model of training's codes,
+  calibrated on held-out recordings (core/scoring/code_transitions.py): its training ranks
+  are cross-fitted over ``groups`` (videos), where the others are in-sample.
 
 The detector's score is the mean of the chosen voices' ranks, ranked once more against the
 training sequences: a threshold ``1 - s`` on it flags the share ``s`` of training. The clusterer
@@ -32,8 +35,9 @@ from motion_assets.core.encoder.surprisal import (
     sequence_surprisal,
     supports_surprisal,
 )
+from motion_assets.core.scoring.code_transitions import TransitionNovelty
 
-VOICES = ("novelty", "surprisal", "density")
+VOICES = ("novelty", "surprisal", "density", "transitions")
 # benchmarks/quality_benchmark.py, SyntheticSpec.hard seeds 0-2 (BENCHMARKS.md): the largest and
 # steadiest flagged gap at the calibrated threshold (0.226 ± 0.045); AUROCs within noise
 DEFAULT_VOICES = ("novelty", "surprisal")
@@ -51,6 +55,8 @@ class UnknownDetector:
     ``density_components``: mixture size for the density voice (e.g. the deployed cluster count).
     """
 
+    transitions_: TransitionNovelty | None = None  # detectors pickled before the voice: none
+
     def __init__(self, voices: Sequence[str] = DEFAULT_VOICES, k: int = 5,
                  max_reference: int = 20_000, density_components: int = 8,
                  random_state: int = 0) -> None:
@@ -63,7 +69,10 @@ class UnknownDetector:
         self.density_components = density_components
         self.random_state = random_state
 
-    def fit(self, encoder: SequenceEncoder, sequences: Sequence[np.ndarray]) -> UnknownDetector:
+    def fit(self, encoder: SequenceEncoder, sequences: Sequence[np.ndarray],
+            groups: Sequence | None = None) -> UnknownDetector:
+        """``groups``: one label per sequence (its video), for the voices calibrated on held-out
+        groups (``transitions``); None: every sequence is a group of its own."""
         if "surprisal" in self.voice_names and not supports_surprisal(encoder):
             raise ValueError("the surprisal voice needs a unidirectional ntp encoder")
         uses_surprisal = "surprisal" in self.voice_names
@@ -78,7 +87,16 @@ class UnknownDetector:
                                             covariance_type="diag", reg_covar=1e-4,
                                             random_state=self.random_state).fit(embeddings)
             self.training_density_ = np.sort(-self.density_.score_samples(embeddings))
-        self.training_voices_ = self._voices(embeddings, surprisal)
+        self.transitions_ = None
+        training_transitions = None
+        if "transitions" in self.voice_names:
+            self.transitions_ = TransitionNovelty(random_state=self.random_state).fit(
+                sequences, encoder.config.codebook_size, groups)
+            # training's own ranks are its cross-fitted values, not the full model's in-sample
+            training_transitions = self.transitions_.training_ranks_
+        self.training_voices_ = self._voices(embeddings, surprisal, None)
+        if training_transitions is not None:
+            self.training_voices_["transitions"] = training_transitions
         self.training_combined_ = np.sort(self._combine(self.training_voices_))
         return self
 
@@ -98,12 +116,20 @@ class UnknownDetector:
         """Whether a voice needs the encoder's next-code surprisal (a fitted one)."""
         return self.surprisal_ is not None
 
-    def _voices(self, embeddings: np.ndarray, surprisal: np.ndarray | None) -> dict[str, np.ndarray]:
+    @property
+    def uses_codes(self) -> bool:
+        """Whether a combined voice reads the codes themselves (``transitions``)."""
+        return self.transitions_ is not None and "transitions" in self.voice_names
+
+    def _voices(self, embeddings: np.ndarray, surprisal: np.ndarray | None,
+                sequences: Sequence[np.ndarray] | None) -> dict[str, np.ndarray]:
         out = {"novelty": self.novelty_.score(embeddings)}
         if self.surprisal_ is not None:
             out["surprisal"] = self.surprisal_.rank(surprisal)
         if self.density_ is not None:
             out["density"] = _rank(self.training_density_, -self.density_.score_samples(embeddings))
+        if self.uses_codes and sequences is not None:
+            out["transitions"] = self.transitions_.rank(sequences)
         return out
 
     def voices(self, encoder: SequenceEncoder, sequences: Sequence[np.ndarray],
@@ -111,9 +137,13 @@ class UnknownDetector:
                surprisal: np.ndarray | None = None) -> dict[str, np.ndarray]:
         """Every fitted voice's rank ``[N]``. ``embeddings`` (the encoder's) and ``surprisal``
         (``sequence_surprisal``'s nats), when at hand, are not computed again; missing both,
-        one forward gives both (``embed_with_surprisal``)."""
+        one forward gives both (``embed_with_surprisal``). ``sequences`` (the codes) may be
+        None when both are given and no fitted voice reads codes (``transitions``)."""
         if not hasattr(self, "training_combined_"):
             raise RuntimeError("the unknown detector is not fitted: call fit first")
+        if sequences is None and (self.uses_codes or embeddings is None
+                                  or (self.uses_surprisal and surprisal is None)):
+            raise ValueError("the unknown detector needs the sequences' codes for its voices")
         needs_surprisal = self.uses_surprisal and surprisal is None
         if embeddings is None and needs_surprisal:
             embeddings, surprisal = embed_with_surprisal(encoder, sequences)
@@ -121,7 +151,7 @@ class UnknownDetector:
             embeddings = embed(encoder, sequences)
         elif needs_surprisal:
             surprisal = sequence_surprisal(encoder, sequences)
-        return self._voices(embeddings, surprisal)
+        return self._voices(embeddings, surprisal, sequences)
 
     def _combine(self, voices: dict[str, np.ndarray]) -> np.ndarray:
         return np.mean([voices[name] for name in self.voice_names], axis=0)

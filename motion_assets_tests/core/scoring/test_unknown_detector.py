@@ -19,6 +19,7 @@ from motion_assets.core.scoring.bundle import (
     make_scoring_bundle,
 )
 from motion_assets.core.scoring.calibration import calibrated_bundle
+from motion_assets.core.scoring.runtime_export import RuntimeUnsupported, runtime_arrays
 from motion_assets.core.scoring.score import score_one, score_sequences
 from motion_assets.core.scoring.unknown_detector import UnknownDetector
 from motion_assets.core.sequences.facts import table_levels
@@ -41,8 +42,8 @@ def data():
     encoder = EncoderFeaturizer(config).fit(training).model_
     return {"training": training, "later": table[~early].reset_index(drop=True),
             "encoder": encoder,
-            "detector": UnknownDetector(("novelty", "surprisal", "density")).fit(
-                encoder, featurizer_sequences(training))}
+            "detector": UnknownDetector(("novelty", "surprisal", "density", "transitions")).fit(
+                encoder, featurizer_sequences(training), groups=training["video"].to_numpy())}
 
 
 def multi_view_bundle(data, detector):
@@ -58,7 +59,8 @@ def multi_view_bundle(data, detector):
     return calibrated_bundle(bundle, training, 0.05)
 
 
-@pytest.mark.parametrize("voices", [("novelty",), ("surprisal",), ("novelty", "surprisal")])
+@pytest.mark.parametrize("voices", [("novelty",), ("surprisal",), ("transitions",),
+                                    ("novelty", "surprisal"), ("surprisal", "transitions")])
 def test_each_voice_ranks_training_uniformly(data, voices):
     detector = data["detector"].with_voices(voices)
     training = featurizer_sequences(data["training"])
@@ -75,8 +77,9 @@ def test_the_unseen_action_scores_higher_than_later_known_videos(data):
     assert roc_auc_score(later["is_unknown"], score) >= 0.6
 
 
-def test_a_calibrated_detector_bundle_flags_the_target_share_of_training(data):
-    bundle = multi_view_bundle(data, data["detector"].with_voices(("novelty", "surprisal")))
+@pytest.mark.parametrize("voices", [("novelty", "surprisal"), ("surprisal", "transitions")])
+def test_a_calibrated_detector_bundle_flags_the_target_share_of_training(data, voices):
+    bundle = multi_view_bundle(data, data["detector"].with_voices(voices))
     scores = score_sequences(bundle, data["training"])
     assert scores["unknown"].mean() == pytest.approx(0.05, abs=2 / len(data["training"]))
     assert scores["surprisal"].notna().all() and scores["novelty"].notna().all()
@@ -131,6 +134,22 @@ def test_a_single_sequence_scores_as_its_row_of_the_batch_with_a_detector(data):
         assert one["cluster"] == batch["cluster"].iloc[i]
         for column in ("novelty", "surprisal", "unknown_score"):
             assert one[column] == pytest.approx(batch[column].iloc[i], abs=rank_step), column
+
+
+def test_a_single_sequence_scores_as_its_row_of_the_batch_with_the_transitions_voice(data):
+    bundle = encoder_bundle(data, data["detector"].with_voices(("surprisal", "transitions")))
+    later = data["later"].iloc[:6]
+    batch = score_sequences(bundle, later)
+    for i, codes in enumerate(later["codes"]):
+        one = score_one(bundle, np.asarray(codes).tolist(), 14)
+        assert one["unknown_score"] == pytest.approx(batch["unknown_score"].iloc[i], abs=1e-9)
+        assert one["unknown"] == batch["unknown"].iloc[i]
+
+
+def test_the_runtime_export_refuses_the_transitions_voice(data):
+    bundle = encoder_bundle(data, data["detector"].with_voices(("novelty", "transitions")))
+    with pytest.raises(RuntimeUnsupported, match="transitions"):
+        runtime_arrays(bundle)
 
 
 def test_a_detector_bundle_does_not_compute_the_pipelines_novelty(data, monkeypatch):
