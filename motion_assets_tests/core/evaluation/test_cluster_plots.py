@@ -91,3 +91,27 @@ def test_umap_fits_a_sample_transforms_the_rest_and_is_deterministic():
     assert np.isfinite(first.coordinates).all()
     second = umap_projection(features, config)
     np.testing.assert_allclose(first.coordinates, second.coordinates)
+
+
+def test_points_beyond_the_umap_sample_land_among_their_own_cluster():
+    from motion_assets.core.evaluation.projection import umap_projection
+
+    rng = np.random.default_rng(1)
+    centres = (0, 4, 8)
+    features = np.vstack([rng.normal(c, 0.3, size=(80, 5)) for c in centres])
+    truth = np.repeat(np.arange(len(centres)), 80)
+    fit = umap_projection(features, UmapConfig(n_neighbors=10, fit_sample_size=120,
+                                               random_state=3))
+    placed = np.setdiff1d(np.arange(len(features)), fit.fitted_rows)
+    centroids = np.stack([fit.coordinates[fit.fitted_rows][truth[fit.fitted_rows] == c].mean(0)
+                          for c in range(len(centres))])
+    nearest = np.linalg.norm(fit.coordinates[placed][:, None] - centroids[None], axis=2).argmin(1)
+    assert (nearest == truth[placed]).all()
+
+
+def test_umap_membership_weights_sum_to_log2_k_as_in_the_paper():
+    from motion_assets.core.evaluation.projection import _membership_scale
+
+    gaps = np.array([[0.0, 0.1, 0.4, 0.9, 2.0, 3.0, 3.5, 5.0], [0.0] + [1.0] * 7])
+    sigma = _membership_scale(gaps, np.log2(8))
+    np.testing.assert_allclose(np.exp(-gaps / sigma[:, None]).sum(1), [3.0, 3.0], rtol=1e-9)
