@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from motion_assets.core.clustering.dense_features import sample_rows
 from motion_assets.core.clustering.pipeline import ClusterPipeline
 from motion_assets.core.clustering.stable_ids import stable_cluster_ids
 from motion_assets.core.curation.taxonomy import Taxonomy
@@ -27,6 +28,12 @@ from motion_assets.core.sequences.facts import table_facts
 from motion_assets.core.sequences.overlap import featurizer_sequences
 from motion_assets.core.sequences.table import unique_sequences
 
+# Bounded per-variant work (BENCHMARKS "The whole graph at scale": at 50k the detector's fit
+# and the scoring of every training sequence were most of scoring_bundle's ~340 CPU s):
+DETECTOR_ROWS = 20_000  # the detector fits on a seeded draw this size: its kNN keeps as many
+SCORED_ROWS = 10_000  # calibration + parity draw: a 5 % quantile of 10,000 is within ~0.2 %
+STABLE_ID_ROWS = 20_000  # rows whose old and new clusters match up the cluster ids
+
 
 def bundle_for_table(featurizer, pipeline: ClusterPipeline, table: pd.DataFrame,
                      variant: str, **parts) -> ScoringBundle:
@@ -42,19 +49,21 @@ def bundle_for_table(featurizer, pipeline: ClusterPipeline, table: pd.DataFrame,
 
 @dataclass
 class Deployment:
-    """The bundle, the evidence that chose its model, the training sequences scored through it
-    before curation (one pass serves the calibration and the parity check), and the cluster
-    names its vocabulary was built from."""
+    """The bundle, the evidence that chose its model, a draw of the training sequences
+    (``scored_rows``, at most :data:`SCORED_ROWS`) scored through it before curation (one pass
+    serves the calibration and the parity check), and the cluster names its vocabulary was
+    built from."""
 
     bundle: ScoringBundle
     selection: Selection
     training_scores: pd.DataFrame
+    scored_rows: np.ndarray
     names: pd.DataFrame
 
     @property
     def batch_agreement(self) -> float:
-        """Share of non-noise training sequences the online path puts where the fit did."""
-        fitted = self.selection.pipeline.labels_
+        """Share of non-noise scored training sequences the online path puts where the fit did."""
+        fitted = np.asarray(self.selection.pipeline.labels_)[self.scored_rows]
         clustered = fitted >= 0
         online = self.training_scores["cluster"].to_numpy()
         return float((online[clustered] == fitted[clustered]).mean()) if clustered.any() else 1.0
@@ -89,29 +98,44 @@ def deployed_bundle(encoder: SequenceEncoder, fitted: Mapping[str, ClusterPipeli
     thresholds, curate (:func:`~motion_assets.core.scoring.curation.curated_bundle`; raises
     :class:`~motion_assets.core.curation.taxonomy.TaxonomyError` or ``ValueError``).
     ``labelled``: the labelled subset (rows without a label are not used to choose);
-    ``previous``: the bundle deployed before, whose cluster ids the new one keeps."""
+    ``previous``: the bundle deployed before, whose cluster ids the new one keeps. The
+    detector fits and the thresholds calibrate on seeded draws (:data:`DETECTOR_ROWS`,
+    :data:`SCORED_ROWS`), disjoint where the variant is large enough, so the calibration
+    scores sequences as new files are scored."""
     training = unique_sequences(table)
     with_labels = labelled[labelled["label"].notna()] if len(labelled) else None
     selection = select_model(training, encoder, fitted, with_labels, config)
     keep_cluster_ids(selection.pipeline, training, previous)
     voices = tuple(v for v in config.unknown_voices
                    if v != "surprisal" or supports_surprisal(encoder)) or ("novelty",)
-    detector = UnknownDetector(voices).fit(encoder, featurizer_sequences(training),
-                                           groups=training["video"].to_numpy())
+    fit_rows, scored_rows = _detector_and_scored_rows(len(training))
+    fitted_on = training.iloc[fit_rows]
+    detector = UnknownDetector(voices).fit(encoder, featurizer_sequences(fitted_on),
+                                           groups=fitted_on["video"].to_numpy())
     bundle = bundle_for_table(selection.featurizer, selection.pipeline, table, variant,
                               encoder=encoder, unknown_detector=detector,
                               selection=selection.record())
     if config.threshold is not None:
         bundle.thresholds = Thresholds(config.threshold, "configured", config.threshold,
                                        noise_is_unknown=config.noise_is_unknown)
-    scores = score_sequences(bundle, training)
+    scored = training.iloc[scored_rows].reset_index(drop=True)
+    scores = score_sequences(bundle, scored)
     if config.threshold is None:
-        bundle = calibrated_bundle(bundle, training, config.target_unknown_share,
+        bundle = calibrated_bundle(bundle, scored, config.target_unknown_share,
                                    noise_is_unknown=config.noise_is_unknown,
                                    training_scores=scores)
     bundle, names = curated_bundle(bundle, taxonomy, labelled=labelled, training=training,
                                    candidates=candidates)
-    return Deployment(bundle, selection, scores, names)
+    return Deployment(bundle, selection, scores, scored_rows, names)
+
+
+def _detector_and_scored_rows(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """The detector's fit rows and the calibration rows: disjoint draws when ``n`` holds both,
+    else all rows for each (a small variant has no sequences to spare)."""
+    if n < DETECTOR_ROWS + SCORED_ROWS:
+        return sample_rows(n, DETECTOR_ROWS, seed=0), sample_rows(n, SCORED_ROWS, seed=1)
+    order = np.random.default_rng(0).permutation(n)
+    return np.sort(order[:DETECTOR_ROWS]), np.sort(order[DETECTOR_ROWS:DETECTOR_ROWS + SCORED_ROWS])
 
 
 def keep_cluster_ids(pipeline: ClusterPipeline, training: pd.DataFrame,
@@ -122,9 +146,11 @@ def keep_cluster_ids(pipeline: ClusterPipeline, training: pd.DataFrame,
     of another kind chosen by the evidence, must not hand a name to a different cluster."""
     ids = training["sequence_id"].to_numpy()
     before = None
-    if previous is not None:
-        before = pd.Series(previous.pipeline.predict(previous.featurizer.transform(training)),
-                           index=ids)
+    if previous is not None:  # the previous model's clusters of a draw: their overlap decides
+        rows = sample_rows(len(training), STABLE_ID_ROWS, seed=0)
+        matched = training.iloc[rows].reset_index(drop=True)
+        before = pd.Series(previous.pipeline.predict(previous.featurizer.transform(matched)),
+                           index=ids[rows])
     current = pd.Series(np.asarray(pipeline.labels_), index=ids)
     stable = stable_cluster_ids(before, current)
     mapping = dict(zip(current.to_numpy().tolist(), stable.to_numpy().tolist()))

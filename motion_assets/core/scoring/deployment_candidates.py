@@ -85,12 +85,17 @@ class _RememberedTransform:
         self._memory: dict[int, tuple[pd.DataFrame, object]] = {}
 
     def transform(self, table: pd.DataFrame):
-        # the table itself is kept with its features, so its id cannot be reused meanwhile
-        if id(table) not in self._memory:
+        # the table itself is kept with its features, so its id cannot be reused meanwhile;
+        # least recently used goes first: every fold's labelled rows are a new small table,
+        # and evicting the training table instead re-embedded it (at 50k, most of a selection)
+        key = id(table)
+        if key in self._memory:
+            self._memory[key] = self._memory.pop(key)
+        else:
             if len(self._memory) >= self.REMEMBERED_TABLES:
                 self._memory.pop(next(iter(self._memory)))
-            self._memory[id(table)] = (table, self.featurizer.transform(table))
-        return self._memory[id(table)][1]
+            self._memory[key] = (table, self.featurizer.transform(table))
+        return self._memory[key][1]
 
 
 def deployable(featurizer):

@@ -152,7 +152,7 @@ def select_deployed_model(candidates: Sequence[Candidate], training: pd.DataFram
                "n_clusters": int(pipeline.n_clusters_),
                "noise_share": float((pipeline.labels_ < 0).mean())}
         if with_labels:
-            row["held_out_ari"] = _held_out_ari(candidate, training, labelled, label_column, folds,
+            row["held_out_ari"] = _held_out_ari(candidate, judged, labelled, label_column, folds,
                                                 seed, fitted[candidate.method])
             row["score"] = row["held_out_ari"]
         else:

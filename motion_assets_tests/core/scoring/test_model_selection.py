@@ -114,3 +114,53 @@ def test_a_big_variant_is_judged_on_a_draw_and_only_the_winner_fitted_on_all(tab
     assert len(selection.pipeline.labels_) == N  # deployed: every training row
     assert len(selection.fitted["noise/kmeans"][1].labels_) == 100  # judged: the draw
     assert "judged on 100 of 300 training sequences" in selection.reason
+
+
+def test_the_fold_fits_of_a_label_learner_also_use_only_the_draw(tables):
+    table, labelled = tables
+    fitted_rows = []
+
+    def counting_kmeans():
+        pipeline = kmeans()
+        fit = pipeline.fit
+        pipeline.fit = lambda features: (fitted_rows.append(len(features)), fit(features))[1]
+        return pipeline
+
+    select_deployed_model([Candidate("learns", "kmeans", fixed(Columns("signal", ["x", "y"])),
+                                     counting_kmeans, uses_labels=True)],
+                          table, labelled, sample_size=100)
+    judged, *folds, deployed = fitted_rows
+    assert judged == 100 and folds == [100, 100]  # the two folds' fits
+    assert deployed == N  # only the winner's refit sees every row
+
+
+def test_a_remembered_transform_keeps_the_training_features_while_small_tables_pass(tables):
+    from motion_assets.core.scoring.deployment_candidates import _RememberedTransform
+
+    table, labelled = tables
+    calls = []
+
+    class Counting(Columns):
+        def transform(self, rows):
+            calls.append(len(rows))
+            return super().transform(rows)
+
+    remembered = _RememberedTransform(Counting("signal", ["x", "y"]))
+    for _ in range(3 * _RememberedTransform.REMEMBERED_TABLES):
+        remembered.transform(table)
+        remembered.transform(labelled.sample(10, random_state=len(calls)))
+    assert calls.count(N) == 1
+
+
+def test_a_large_variant_calibrates_on_sequences_the_detector_was_not_fitted_on():
+    from motion_assets.core.scoring.deployed import (
+        DETECTOR_ROWS,
+        SCORED_ROWS,
+        _detector_and_scored_rows,
+    )
+
+    fit, scored = _detector_and_scored_rows(DETECTOR_ROWS + SCORED_ROWS + 5)
+    assert (len(fit), len(scored)) == (DETECTOR_ROWS, SCORED_ROWS)
+    assert not set(fit) & set(scored)
+    small_fit, small_scored = _detector_and_scored_rows(500)
+    assert (small_fit == np.arange(500)).all() and (small_scored == np.arange(500)).all()
