@@ -8,10 +8,17 @@ a fresh process, so its peak RSS is its own; "rss_after_imports" is what a proce
 the step starts (Python, dagster, torch, sklearn), the step's own cost is the difference.
 
 Usage: python benchmarks/scale_benchmark.py --sizes 10000 50000 [--variants 1] [--out DIR]
-       [--configs configs] [--threads 2]
+       [--configs configs] [--threads 2] [--whole-job]
 Prints one line per stage and a total per variant; no assertions. The growth column compares a
 stage's seconds with the previous size's: N log N predicts about 5.7x from 10k to 50k and
 4.5x from 50k to 200k.
+
+``--whole-job`` measures what a user runs instead: ``motion-assets run`` over every variant of
+the tree (each ``variant_pipeline`` run, then the scoring of the incoming files) on a fresh
+embedded instance and storage, steps in parallel on Dagster's multiprocess executor
+(``MOTION_ASSETS_EXECUTOR=multiprocess``, two at a time). It prints the wall time, the CPU
+and peak RSS of the process tree (read from /proc once a second), and each step's start and
+duration from the instance's event log.
 """
 
 from __future__ import annotations
@@ -21,6 +28,7 @@ import dataclasses
 import json
 import os
 import resource
+import shutil
 import subprocess
 import sys
 import time
@@ -149,6 +157,98 @@ def measure(size: int, variants: int, out: str, configs: str, threads: int, prev
     return figures
 
 
+def measure_job(size: int, variants: int, out: str, configs: str, threads: int) -> None:
+    """``motion-assets run`` over the whole tree with the multiprocess executor (see the doc)."""
+    folder = os.path.join(out, f"n{size}_v{variants}")
+    tree = write_tree(folder, size, variants)
+    home, storage = os.path.join(folder, "job_home"), os.path.join(folder, "job_storage")
+    for fresh in (home, storage):
+        shutil.rmtree(fresh, ignore_errors=True)
+    os.makedirs(home)
+    merge_map = os.path.join(folder, "merge_map.json")
+    Path(merge_map).write_text(json.dumps(tree.merge_map()))
+    env = {**os.environ, **{name: str(threads) for name in THREAD_VARIABLES},
+           "DAGSTER_HOME": home, "MOTION_ASSETS_EXECUTOR": "multiprocess",
+           "PYTHONPATH": os.pathsep.join(filter(None, [REPO, os.environ.get("PYTHONPATH")]))}
+    command = [os.path.join(os.path.dirname(sys.executable), "motion-assets"), "run",
+               "--inference-root", str(tree.inference_root), "--labelled-root", str(tree.labelled_root),
+               "--incoming-root", str(tree.incoming_root), "--storage", storage,
+               "--configs", configs, "--merge-map", merge_map]
+    print(f"\n# N={size} per variant, {variants} variant(s): motion-assets run, multiprocess "
+          f"executor, load average {os.getloadavg()}", flush=True)
+    started = time.perf_counter()
+    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                               text=True)
+    usage = _TreeUsage(process.pid)
+    while process.poll() is None:
+        usage.sample()
+        time.sleep(1.0)
+    wall = time.perf_counter() - started
+    tail = process.stdout.read().strip().splitlines()[-12:]
+    print("\n".join(tail))
+    _print_step_stats(home)
+    print(f"whole job: {'succeeded' if process.returncode == 0 else 'FAILED'} in {wall:.0f} s "
+          f"({wall / 60:.1f} min) wall, cpu {usage.cpu_seconds():.0f} s, largest process "
+          f"{usage.peak_rss_mb():.0f} MB, load average at end {os.getloadavg()}", flush=True)
+
+
+class _TreeUsage:
+    """CPU seconds and peak RSS of a process and its descendants, sampled from /proc."""
+
+    def __init__(self, root: int) -> None:
+        self.root = root
+        self.cpu: dict[int, float] = {}
+        self.peak_kb: dict[int, int] = {}
+        self.tick = os.sysconf("SC_CLK_TCK")
+
+    def sample(self) -> None:
+        parents = {}
+        for entry in os.listdir("/proc"):
+            if entry.isdigit():
+                try:
+                    fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
+                except OSError:
+                    continue
+                parents[int(entry)] = (int(fields[1]), (int(fields[11]) + int(fields[12])) / self.tick)
+        for pid, (_, cpu) in parents.items():
+            ancestor = pid
+            while ancestor in parents and ancestor != self.root:
+                ancestor = parents[ancestor][0]
+            if ancestor == self.root:
+                self.cpu[pid] = max(self.cpu.get(pid, 0.0), cpu)
+                self.peak_kb[pid] = max(self.peak_kb.get(pid, 0), _peak_kb(pid))
+
+    def cpu_seconds(self) -> float:
+        return sum(self.cpu.values())
+
+    def peak_rss_mb(self) -> float:
+        return max(self.peak_kb.values(), default=0) / 1024
+
+
+def _peak_kb(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def _print_step_stats(home: str) -> None:
+    from dagster import DagsterInstance, RunsFilter
+
+    with DagsterInstance.from_config(home) as instance:
+        for run in reversed(instance.get_runs(RunsFilter())):
+            stats = [s for s in instance.get_run_step_stats(run.run_id) if s.start_time]
+            first = min((s.start_time for s in stats), default=0.0)
+            print(f"run {run.job_name} {run.tags.get('dagster/partition', '')}: {run.status.value}")
+            for step in sorted(stats, key=lambda s: s.start_time):
+                took = (step.end_time or step.start_time) - step.start_time
+                print(f"    {step.step_key:<48} starts {step.start_time - first:7.0f} s  "
+                      f"takes {took:7.1f} s", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 50_000])
@@ -156,6 +256,8 @@ def main() -> None:
     parser.add_argument("--out", default=os.path.join(REPO, "benchmarks", "out", "scale"))
     parser.add_argument("--configs", default=os.path.join(REPO, "configs"))
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--whole-job", action="store_true",
+                        help="time motion-assets run with the multiprocess executor instead")
     for flag in ("--run-stage", "--variant", "--home", "--storage", "--inference-root",
                  "--labelled-root", "--incoming-root", "--merge-map"):
         parser.add_argument(flag, help=argparse.SUPPRESS)
@@ -164,6 +266,10 @@ def main() -> None:
         run_stage(args)
         return
     print(f"load average at start: {os.getloadavg()}, cores: {os.cpu_count()}")
+    if args.whole_job:
+        for size in args.sizes:
+            measure_job(size, args.variants, args.out, args.configs, args.threads)
+        return
     previous: dict = {}
     for size in args.sizes:
         previous = {(v, s): t for (v, s), t in measure(
