@@ -6,9 +6,9 @@ featurizer's view tree (runtime_export_views.py: the encoder, TF-IDF of codes or
 digit statistics, the mean latent, the multi-view, the label-guided projection), the trained
 encoder (one LSTM/GRU layer in float32, any pooling) where a view or the unknown detector reads
 it, the preprocessing (PCA, or the truncated SVD of sparse input, then L2), HDBSCAN
-(euclidean), the Bayesian GMM, KMeans or spectral clustering's neighbour vote, the encoder's
-unknown detector (novelty, surprisal and density voices) or the pipeline's own kNN novelty, the
-thresholds and the curated vocabulary. Any other part raises :class:`RuntimeUnsupported`
+(euclidean), the Bayesian GMM, KMeans or spectral clustering's neighbour vote, the unknown
+detector (novelty, surprisal, density and transitions voices; runtime_transitions.py) or the
+pipeline's own kNN novelty, the thresholds and the curated vocabulary. Any other part raises :class:`RuntimeUnsupported`
 naming it, and such a bundle is scored by the full path only.
 """
 
@@ -31,6 +31,7 @@ from motion_assets.core.files.layout import StorageLayout
 from motion_assets.core.scoring.bundle import ScoringBundle
 from motion_assets.core.scoring.runtime_export_views import RuntimeUnsupported, view_arrays
 from motion_assets.core.scoring.runtime_file import export_bytes, write_export
+from motion_assets.core.scoring.runtime_transitions import transitions_arrays
 from motion_assets.core.scoring.runtime_views import uses_encoder
 
 __all__ = ["RuntimeUnsupported", "publish_runtime_export", "runtime_arrays"]
@@ -176,10 +177,10 @@ def _spectral(clusterer: SpectralClusterer, prefix: str, arrays: dict) -> dict:
 
 
 def _detector(detector, arrays: dict) -> dict:
-    if detector.uses_codes:
-        raise RuntimeUnsupported("the transitions voice (a code bigram model) is not reproduced")
     settings = {"voices": list(detector.voice_names),
-                "novelty": _novelty(detector.novelty_, "detector.novelty", arrays)}
+                "novelty": _novelty(detector.novelty_, "detector.novelty", arrays),
+                "transitions": (transitions_arrays(detector.transitions_, "detector.transitions",
+                                                   arrays) if detector.uses_codes else None)}
     arrays["detector.training_combined"] = detector.training_combined_
     if detector.surprisal_ is not None:
         arrays["detector.training_surprisal"] = detector.surprisal_.training_surprisal_

@@ -27,6 +27,7 @@ from motion_assets.core.scoring.runtime_hdbscan import HdbscanArrays
 from motion_assets.core.scoring.runtime_mixture import MixtureArrays
 from motion_assets.core.scoring.runtime_spectral import NeighbourVote
 from motion_assets.core.scoring.runtime_terms import SparseRows, dense_rows
+from motion_assets.core.scoring.runtime_transitions import transitions_from
 from motion_assets.core.scoring.runtime_views import ViewInputs, view_from
 from motion_assets.core.scoring.thresholds import Thresholds
 from motion_assets.core.scoring.unknown import UNKNOWN_SCORES, unknown_flags
@@ -83,6 +84,9 @@ class ScoringRuntime:
             self.density = (_mixture(arrays, "detector.density")
                             if "detector.training_density" in arrays else None)
             self.training_density = arrays.get("detector.training_density")
+            transitions = self.detector.get("transitions")
+            self.transitions = (None if transitions is None
+                                else transitions_from(arrays, "detector.transitions", transitions))
 
     @staticmethod
     def _encoder(arrays: dict, settings: dict) -> NumpyEncoder:
@@ -98,9 +102,9 @@ class ScoringRuntime:
         self.features_in, self.l2_normalize = settings["features_in"], settings["l2_normalize"]
         self.reducer = settings["reducer"]  # None, "PCA" or "TruncatedSVD" (no mean)
         if self.reducer is not None:
-            self.components = arrays["pipeline.pca.components"]
-            self.components_t = np.ascontiguousarray(self.components.T)
-            self.offset = (arrays["pipeline.pca.mean"] @ self.components.T
+            components = arrays["pipeline.pca.components"]  # the kept rows, PCA's or the SVD's
+            self.components_t = np.ascontiguousarray(components.T)
+            self.offset = (arrays["pipeline.pca.mean"] @ components.T
                            if self.reducer == "PCA" else None)
         self.clusterer, self.n_clusters = settings["clusterer"], int(settings["n_clusters"])
         self.cluster_ids = dict(zip(arrays["pipeline.cluster_ids.from"].tolist(),
@@ -155,7 +159,7 @@ class ScoringRuntime:
             best, soft_max = np.full(len(reduced), NOISE, dtype=np.int64), np.zeros(len(reduced))
         surprisal = np.full(len(reduced), np.nan)
         if self.detector is not None:  # its novelty replaces the pipeline's (not computed)
-            voices = self._voices(embeddings, surprisal_values)
+            voices = self._voices(embeddings, surprisal_values, sequences)
             novelty, surprisal = voices["novelty"], voices.get("surprisal", surprisal)
             score = _rank_below(self.training_combined,
                                 np.mean([voices[name] for name in self.detector["voices"]], axis=0))
@@ -237,9 +241,12 @@ class ScoringRuntime:
         space, novelty = self.pipeline_novelty
         return novelty.score(dense_rows(features) if space == "raw" else reduced)
 
-    def _voices(self, embeddings: np.ndarray, surprisal: np.ndarray) -> dict[str, np.ndarray]:
+    def _voices(self, embeddings: np.ndarray, surprisal: np.ndarray,
+                sequences: list[np.ndarray]) -> dict[str, np.ndarray]:
         """unknown_detector.py's voices, each a rank against training."""
         voices = {"novelty": self.detector_novelty.score(embeddings)}
+        if self.transitions is not None:
+            voices["transitions"] = self.transitions.rank(sequences)
         if self.training_surprisal is not None:
             voices["surprisal"] = _rank_below(self.training_surprisal,
                                               np.nan_to_num(surprisal, nan=-np.inf))

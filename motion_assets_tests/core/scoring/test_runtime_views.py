@@ -105,3 +105,15 @@ def test_runtime_reads_the_mean_latent_of_each_row(encoder, detector, training, 
     with pytest.raises(ValueError, match=f"mean_latent is missing for {len(new_rows)} of {len(new_rows)} rows"):
         runtime.score(featurizer_sequences(new_rows))
 
+
+
+def test_runtime_ranks_the_transitions_voice_as_the_detector_does(views, encoder, training,
+                                                                  new_rows, tmp_path):
+    detector = UnknownDetector(("novelty", "surprisal", "transitions")).fit(
+        encoder, featurizer_sequences(training), groups=training["video"].to_numpy())
+    bundle = deployed_like(views["code_ngram12_tfidf"], encoder, detector, training, "bayes_gmm")
+    runtime = runtime_of(bundle, tmp_path)
+    assert_scores_equal(runtime, loaded(bundle)[0], new_rows)
+    # a training sequence gets its cross-fitted value, as in the detector's calibration
+    own = runtime.transitions.rank(featurizer_sequences(training))
+    np.testing.assert_array_equal(own, detector.transitions_.training_ranks_)
