@@ -19,7 +19,7 @@ from motion_assets.core.scoring.bundle import (
     make_scoring_bundle,
 )
 from motion_assets.core.scoring.calibration import calibrated_bundle
-from motion_assets.core.scoring.runtime_export import RuntimeUnsupported, runtime_arrays
+from motion_assets.core.scoring.runtime_export import runtime_arrays
 from motion_assets.core.scoring.score import score_one, score_sequences
 from motion_assets.core.scoring.unknown_detector import UnknownDetector
 from motion_assets.core.sequences.facts import table_levels
@@ -146,10 +146,12 @@ def test_a_single_sequence_scores_as_its_row_of_the_batch_with_the_transitions_v
         assert one["unknown"] == batch["unknown"].iloc[i]
 
 
-def test_the_runtime_export_refuses_the_transitions_voice(data):
+def test_the_runtime_export_carries_the_transitions_voice(data):
+    # the runtime ranks it as the detector does (test_runtime_views.py)
     bundle = encoder_bundle(data, data["detector"].with_voices(("novelty", "transitions")))
-    with pytest.raises(RuntimeUnsupported, match="transitions"):
-        runtime_arrays(bundle)
+    arrays, settings = runtime_arrays(bundle)
+    assert settings["detector"]["transitions"]["beta"] == bundle.unknown_detector.transitions_.beta_
+    assert len(arrays["detector.transitions.known_values"]) == len(bundle.unknown_detector.transitions_.held_out_)
 
 
 def test_a_detector_bundle_does_not_compute_the_pipelines_novelty(data, monkeypatch):
