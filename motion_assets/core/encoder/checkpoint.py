@@ -29,6 +29,13 @@ def load_encoder(source: str | IO[bytes], device: str = "auto") -> SequenceEncod
     checkpoint: dict[str, Any] = torch.load(source, map_location="cpu", weights_only=True)
     if checkpoint.get("format") != CHECKPOINT_FORMAT:
         raise ValueError(f"not a {CHECKPOINT_FORMAT} checkpoint: {checkpoint.get('format')!r}")
-    model = SequenceEncoder(SequenceEmbedConfig.from_dict(checkpoint["config"]))
+    model = SequenceEncoder(SequenceEmbedConfig.from_dict(_with_saved_defaults(checkpoint["config"])))
     model.load_state_dict(checkpoint["state"])
     return model.to(resolve_device(device)).eval()
+
+
+def _with_saved_defaults(config: dict[str, Any]) -> dict[str, Any]:
+    """A checkpoint's config with the value a key had before the key existed: encoders saved
+    before ``model.output_head`` have the code head, whatever the default is now."""
+    model = {"output_head": "codes", **config.get("model", {})}
+    return {**config, "model": model}

@@ -11,6 +11,9 @@ from motion_assets.core.config import ConfigError, ConfigSection, check_choice, 
 TASKS = ("ntp", "mlm", "contrastive")
 RNN_TYPES = ("lstm", "gru")
 POOLINGS = ("mean", "max", "last")
+# the next-code output layer (core/encoder/heads.py): a softmax over every code id, or one
+# softmax per FSQ digit axis (needs the codebook's levels; without them, the code head)
+OUTPUT_HEADS = ("codes", "digits")
 # views of a code sequence (core/encoder/augmentations.py), applied in this order
 AUGMENTATIONS = ("tempo", "crop", "jitter", "dropout", "mask")
 
@@ -33,6 +36,7 @@ class ModelSection(ConfigSection):
     bidirectional: bool = False
     digit_embedding: bool = True  # add per-FSQ-digit embeddings to the id embedding
     pooling: str = "mean"
+    output_head: str = "codes"  # OUTPUT_HEADS; checkpoints without this key load as "codes"
 
 
 @dataclass(frozen=True)
@@ -107,6 +111,7 @@ class SequenceEmbedConfig(ConfigSection):
         check_choice("objective.task", o.task, TASKS)
         check_choice("model.rnn_type", m.rnn_type, RNN_TYPES)
         check_choice("model.pooling", m.pooling, POOLINGS)
+        check_choice("model.output_head", m.output_head, OUTPUT_HEADS)
         check_choice("train.batching", t.batching, ("bucket", "pack"))
         check_choice("train.precision", t.precision, ("float32", "bfloat16"))
         if o.task == "ntp" and m.bidirectional:

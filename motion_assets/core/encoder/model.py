@@ -15,6 +15,7 @@ from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from motion_assets.core.encoder.config import SequenceEmbedConfig
+from motion_assets.core.encoder.heads import next_code_head
 from motion_assets.core.sequences.fsq import Codebook
 
 
@@ -47,7 +48,7 @@ class SequenceEncoder(nn.Module):
         self.embedding_dim = m.d_model * (2 if m.bidirectional else 1)
         task = config.objective.task
         if task in ("ntp", "mlm"):  # predicts a code id in [0, K)
-            self.head = nn.Linear(self.embedding_dim, K)
+            self.head = next_code_head(self.embedding_dim, K, m.output_head, config.codebook_levels)
         else:  # SimCLR-style projection; the pooled vector before it is the embedding
             self.head = _projection(self.embedding_dim, m.d_model)
         # ntp with a contrastive term: its own projection, the next-code head stays

@@ -21,7 +21,8 @@ import torch
 from motion_assets.core.encoder.inference import encoded_batches
 from motion_assets.core.encoder.model import SequenceEncoder
 
-# predicted steps per output-layer product (logits [steps, K] reused: 4 MB at K = 2048);
+# predicted steps per output-layer product (logits [steps, K] reused: 4 MB at K = 2048 for
+# the code head; the digit head's are [steps, ~30]);
 # scoring_benchmark.py's sweep (BENCHMARKS.md "Online scoring", two runs at load 9-13):
 # 64-1,024 steps within noise of each other (246-329 sequences per CPU second), 4,096 the
 # slowest in both bundles of both runs (195-273)
@@ -61,17 +62,18 @@ def sequence_surprisal(model: SequenceEncoder, sequences: Sequence[np.ndarray]) 
     return embed_with_surprisal(model, sequences)[1]
 
 
-def _mean_surprise(head: torch.nn.Linear, states: torch.Tensor, targets: torch.Tensor) -> np.ndarray:
-    """Mean over steps of ``-log_softmax`` at the next code per row ``[B]`` float64; the
-    output layer runs on :data:`HEAD_STEPS` steps at a time into one reused logits buffer."""
+def _mean_surprise(head, states: torch.Tensor, targets: torch.Tensor) -> np.ndarray:
+    """Mean over steps of ``-log p(next code)`` per row ``[B]`` float64, from the model's
+    next-code head (core/encoder/heads.py); the output layer runs on :data:`HEAD_STEPS`
+    steps at a time into one reused logits buffer."""
     rows, steps = targets.shape
-    inputs, targets = states.float().reshape(rows * steps, -1), targets.reshape(-1, 1)
+    inputs, targets = states.float().reshape(rows * steps, -1), targets.reshape(-1)
     surprise = inputs.new_empty(rows * steps)
     logits = inputs.new_empty(min(rows * steps, HEAD_STEPS), head.out_features)
     for start in range(0, rows * steps, HEAD_STEPS):
         chunk = slice(start, start + HEAD_STEPS)
-        z = torch.addmm(head.bias, inputs[chunk], head.weight.T, out=logits[: len(targets[chunk])])
-        surprise[chunk] = torch.log_softmax(z, 1).gather(1, targets[chunk])[:, 0].neg_()
+        picked = targets[chunk]
+        surprise[chunk] = head.nll(inputs[chunk], picked, logits[: len(picked)])
     return surprise.view(rows, steps).mean(1).double().cpu().numpy()
 
 

@@ -52,7 +52,8 @@ def resolve_device(name: str) -> torch.device:
 def resolve_config(
     config: SequenceEmbedConfig, sequences: Sequence[np.ndarray]
 ) -> SequenceEmbedConfig:
-    """Fix what the data decides: ``max_len`` (if "auto") and the FSQ levels (or none)."""
+    """Fix what the data decides: ``max_len`` (if "auto") and the FSQ levels (or none, and
+    then no digit embeddings and the code head)."""
     lengths = [len(s) for s in sequences]
     if min(lengths) < 2:
         raise ValueError("every sequence needs at least 2 codes to train the encoder")
@@ -65,18 +66,24 @@ def resolve_config(
     if config.sequence.max_len == "auto":
         config = dataclasses.replace(config, sequence=dataclasses.replace(
             config.sequence, max_len=auto_max_len(lengths, config.sequence.max_len_quantile)))
-    if config.model.digit_embedding:
+    m = config.model
+    if m.digit_embedding or m.output_head == "digits":
         levels = config.codebook_levels or USUAL_LEVELS.get(config.codebook_size)
         if levels is None or int(np.prod(levels)) <= max_id:
             warnings.warn(
-                f"digit embeddings switched off: ids up to {max_id} do not fit FSQ levels {levels}",
-                stacklevel=2,
+                f"digit embeddings and the digit output head switched off: ids up to {max_id} "
+                f"do not fit FSQ levels {levels}", stacklevel=2,
             )
-            config = dataclasses.replace(
-                config, model=dataclasses.replace(config.model, digit_embedding=False))
+            m = dataclasses.replace(m, digit_embedding=False, output_head="codes")
             levels = None
+        elif m.output_head == "digits" and int(np.prod(levels)) > config.codebook_size:
+            warnings.warn(
+                f"the digit output head switched off: FSQ levels {levels} span more ids than "
+                f"the codebook's {config.codebook_size}", stacklevel=2,
+            )
+            m = dataclasses.replace(m, output_head="codes")
         config = dataclasses.replace(
-            config, codebook_levels=[int(v) for v in levels] if levels else None)
+            config, model=m, codebook_levels=[int(v) for v in levels] if levels else None)
     return config
 
 

@@ -36,12 +36,13 @@ class NumpyEncoder:
     model, the mean next-code surprisal ``[N]`` (NaN for one code), in input order.
 
     ``directions``: per direction (gate table ``[K + 2, G]``, ``W_hh^T`` ``[H, G]``, the bias
-    left inside the recurrence ``[G]``); ``head``: (weight ``[K, H]``, bias ``[K]``) of the
-    next-code head, or None.
+    left inside the recurrence ``[G]``); ``head``: (weight ``[outputs, H]``, bias
+    ``[outputs]``) of the next-code head, or None; ``head_levels``: the FSQ levels of a digit
+    head (core/encoder/heads.py ``DigitHead``), None for the code head.
     """
 
     def __init__(self, directions, *, rnn: str, pooling: str, l2_normalize: bool, max_len: int,
-                 codebook_size: int, head=None) -> None:
+                 codebook_size: int, head=None, head_levels=None) -> None:
         if rnn not in ("lstm", "gru") or pooling not in POOLINGS:
             raise ValueError(f"no numpy encoder for rnn {rnn!r} with pooling {pooling!r}")
         self.directions = [tuple(np.asarray(part, dtype=np.float32) for part in d) for d in directions]
@@ -51,6 +52,7 @@ class NumpyEncoder:
         self.max_len = int(max_len)
         self.codebook_size = int(codebook_size)
         self.head = None if head is None else tuple(np.asarray(p, dtype=np.float32) for p in head)
+        self.digits = None if head_levels is None else _DigitLikelihood(head_levels, codebook_size)
 
     @property
     def has_surprisal(self) -> bool:
@@ -128,10 +130,40 @@ class NumpyEncoder:
         if tokens.shape[1] < 2:
             return np.full(len(tokens), np.nan)
         weight, bias = self.head
-        logits = states[:-1] @ weight.T  # [L - 1, rows, K]
+        logits = states[:-1] @ weight.T  # [L - 1, rows, outputs]
         logits += bias
-        top = logits.max(axis=2, keepdims=True)
-        log_norm = np.log(np.exp(logits - top).sum(axis=2)) + top[..., 0]
         following = (tokens[:, 1:] - 1).T  # the next code of every step: [L - 1, rows]
-        picked = np.take_along_axis(logits, following[..., None], axis=2)[..., 0] - log_norm
-        return (-picked.mean(axis=0)).astype(np.float64)
+        if self.digits is not None:
+            return (-self.digits.log_likelihood(logits, following).mean(axis=0)).astype(np.float64)
+        picked = np.take_along_axis(logits, following[..., None], axis=2)[..., 0]
+        return (-(picked - _log_sum_exp(logits)).mean(axis=0)).astype(np.float64)
+
+
+def _log_sum_exp(logits: np.ndarray) -> np.ndarray:
+    top = logits.max(axis=-1, keepdims=True)
+    return np.log(np.exp(logits - top).sum(axis=-1)) + top[..., 0]
+
+
+class _DigitLikelihood:
+    """``log p(code)`` of the digit head: per FSQ axis a log-softmax over that axis's logits,
+    summed over the axes; ids beyond the grid share p(off grid) = sigmoid(last logit)."""
+
+    def __init__(self, levels, codebook_size: int) -> None:
+        levels = [int(v) for v in levels]
+        grid, starts = int(np.prod(levels)), np.cumsum([0] + levels[:-1])
+        self.axes = [slice(int(s), int(s) + level) for s, level in zip(starts, levels)]
+        ids = np.arange(codebook_size)
+        digits = np.stack([(np.minimum(ids, grid - 1) // int(np.prod(levels[:a]))) % level
+                           for a, level in enumerate(levels)], axis=1)
+        self.columns = digits + starts  # [K, axes]: each id's logit column per axis
+        self.off_grid = ids >= grid if codebook_size > grid else None
+        self.log_off_grid_ids = np.log(codebook_size - grid) if codebook_size > grid else 0.0
+
+    def log_likelihood(self, logits: np.ndarray, codes: np.ndarray) -> np.ndarray:
+        picked = np.take_along_axis(logits, self.columns[codes], axis=-1).sum(axis=-1)
+        log_p = picked - sum(_log_sum_exp(logits[..., axis]) for axis in self.axes)
+        if self.off_grid is None:
+            return log_p
+        gate = logits[..., -1]  # log sigmoid(x) = -log(1 + exp(-x))
+        return np.where(self.off_grid[codes], -np.logaddexp(0.0, -gate) - self.log_off_grid_ids,
+                        log_p - np.logaddexp(0.0, gate))

@@ -25,6 +25,7 @@ from motion_assets.core.clustering.clusterers import (
 )
 from motion_assets.core.clustering.hdbscan_prediction import prediction_for
 from motion_assets.core.clustering.spectral import SpectralClusterer
+from motion_assets.core.encoder.heads import DigitHead
 from motion_assets.core.encoder.inference import input_gate_tables
 from motion_assets.core.encoder.surprisal import supports_surprisal
 from motion_assets.core.files.layout import StorageLayout
@@ -81,7 +82,9 @@ def _encoder(model, arrays: dict, *, with_head: bool) -> dict:
             "directions": 1 + int(config.model.bidirectional),
             "l2_normalize": bool(config.export.l2_normalize),
             "max_len": int(config.sequence.max_len), "codebook_size": int(config.codebook_size),
-            "head": with_head}
+            "head": with_head,  # and the FSQ levels of a digit head (core/encoder/heads.py)
+            "head_levels": (list(model.head.levels)
+                            if with_head and isinstance(model.head, DigitHead) else None)}
 
 
 def _pipeline(pipeline, arrays: dict) -> dict:

@@ -96,7 +96,8 @@ class ScoringRuntime:
                 if settings["head"] else None)
         return NumpyEncoder(directions, rnn=settings["rnn"], pooling=settings["pooling"],
                             l2_normalize=settings["l2_normalize"], max_len=settings["max_len"],
-                            codebook_size=settings["codebook_size"], head=head)
+                            codebook_size=settings["codebook_size"], head=head,
+                            head_levels=settings.get("head_levels"))  # absent: the code head
 
     def _pipeline(self, arrays: dict, settings: dict) -> None:
         self.features_in, self.l2_normalize = settings["features_in"], settings["l2_normalize"]

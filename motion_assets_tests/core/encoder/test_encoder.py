@@ -11,10 +11,10 @@ from motion_assets.core.config import ConfigNotes
 from motion_assets.core.encoder import inference
 from motion_assets.core.encoder.checkpoint import load_encoder, save_encoder
 from motion_assets.core.encoder.config import ModelSection, SequenceEmbedConfig
+from motion_assets.core.encoder.heads import CodeHead
 from motion_assets.core.encoder.inference import embed, input_gate_tables, pool_equal_lengths
 from motion_assets.core.encoder.length_batches import to_tokens
 from motion_assets.core.encoder.model import SequenceEncoder
-from motion_assets.core.encoder.objectives import head_cross_entropy
 from motion_assets.core.encoder.training import resolve_config, train_encoder
 
 
@@ -153,10 +153,10 @@ def test_the_token_table_follows_weights_changed_in_place(monkeypatch):
 
 def test_the_fused_output_layer_gives_the_loss_and_gradients_of_cross_entropy():
     torch.manual_seed(0)
-    head = torch.nn.Linear(16, 300)
+    head = CodeHead(16, 300)
     inputs = torch.randn(700, 16, requires_grad=True)  # several chunks and a ragged last one
     targets = torch.randint(0, 300, (700,))
-    fused = head_cross_entropy(head, inputs, targets)
+    fused = head.loss(inputs, targets)
     fused_grads = torch.autograd.grad(fused, [inputs, head.weight, head.bias])
     plain = torch.nn.functional.cross_entropy(head(inputs), targets)
     plain_grads = torch.autograd.grad(plain, [inputs, head.weight, head.bias])

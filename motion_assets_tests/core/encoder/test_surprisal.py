@@ -16,23 +16,28 @@ from motion_assets.core.encoder.training import train_encoder
 from motion_assets_tests.core.encoder.test_encoder import patterned_sequences, tiny_config
 
 
-@pytest.fixture(scope="module")
-def trained():
+@pytest.fixture(scope="module", params=["codes", "digits"])
+def trained(request):
+    """An encoder with each next-code head (core/encoder/heads.py)."""
     torch.set_num_threads(1)
     sequences = patterned_sequences(160)
-    return train_encoder(sequences, tiny_config(train={"epochs": 8})).model, sequences
+    config = tiny_config(model={"output_head": request.param}, train={"epochs": 8})
+    model = train_encoder(sequences, config).model
+    assert model.config.model.output_head == request.param
+    return model, sequences
 
 
 def log_softmax_surprisal(model, sequences):
-    """The definition, one sequence at a time: the model's forward, a log-softmax over every
-    code at every step, the target's entry, the mean (NaN for one code)."""
+    """The definition, one sequence at a time: the model's forward, the log-probability of
+    every code at every step (the head's ``log_probs``), the target's entry, the mean (NaN
+    for one code)."""
     out = []
     with torch.inference_mode():
         for codes in sequences:
             codes = np.asarray(codes)[: model.config.sequence.max_len]
             tokens, lengths = to_tokens([codes])
             states, _ = model.eval()(tokens, lengths)
-            log_p = torch.log_softmax(model.head(states[:, :-1]), dim=-1)
+            log_p = model.head.log_probs(states[:, :-1])
             picked = log_p.gather(2, (tokens[:, 1:] - 1)[..., None])
             out.append(-picked.mean().item() if len(codes) > 1 else np.nan)
     return np.array(out)

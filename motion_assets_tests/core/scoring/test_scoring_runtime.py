@@ -125,9 +125,19 @@ def test_numpy_encoder_embeds_as_the_model_does(training, model, tmp_path):
     np.testing.assert_allclose(pooled, embed(encoder, sequences), atol=2e-6)
 
 
-def test_numpy_encoder_surprisal_equals_the_models(featurizer, training, tmp_path):
+@pytest.fixture(scope="module")
+def digit_featurizer(training):
+    """The encoder with the FSQ-digit next-code head (core/encoder/heads.py)."""
+    return EncoderFeaturizer(tiny_config(output_head="digits")).fit(training)
+
+
+@pytest.mark.parametrize("head", ["featurizer", "digit_featurizer"])
+def test_numpy_encoder_surprisal_equals_the_models(head, training, tmp_path, request):
+    featurizer = request.getfixturevalue(head)
     runtime = runtime_of(detector_bundle(featurizer, training, "bayes_gmm"), tmp_path)
-    sequences = featurizer_sequences(training)[:30] + [np.array([5]), np.arange(900) % 2048]
+    beyond_the_grid = np.arange(1900, 2048)  # valid ids past the 1,920 of levels 8,8,6,5
+    sequences = featurizer_sequences(training)[:30] + [np.array([5]), np.arange(900) % 2048,
+                                                       beyond_the_grid]
     _, surprisal = runtime.encoder.embed(sequences)
     np.testing.assert_allclose(surprisal, sequence_surprisal(featurizer.model_, sequences),
                                rtol=1e-5)
