@@ -110,6 +110,8 @@ def encoder_for(data: dict, seed: int, args, workdir: Path):
     overrides["objective"] = {k: v for k, v in (("task", args.objective),
                                                  ("contrastive_weight", args.contrastive_weight),
                                                  ("augmentations", args.augmentations)) if v}
+    if args.output_head:
+        overrides["model"] = {"output_head": args.output_head}
     config = SequenceEmbedConfig.from_dict(overrides)
     path = workdir / f"encoder_hard_seed{seed}_v{args.videos}_{encoder_tag(args)}.pt"
     if path.exists():
@@ -124,8 +126,9 @@ def encoder_for(data: dict, seed: int, args, workdir: Path):
 
 
 def encoder_tag(args) -> str:
-    """The encoder settings in file names: task, and the contrastive term's when it has one."""
-    tag = args.objective or "ntp"
+    """The encoder settings in file names: task, the output head when given, and the
+    contrastive term's when it has one."""
+    tag = (args.objective or "ntp") + (f"_{args.output_head}" if args.output_head else "")
     if args.contrastive_weight:
         tag += f"_cw{args.contrastive_weight:g}_{'-'.join(args.augmentations or ['default'])}"
     return tag
@@ -285,6 +288,8 @@ def main(argv=None) -> None:
                         "(ntp + InfoNCE between augmented views; default: the config's)")
     parser.add_argument("--augmentations", nargs="+", help="objective.augmentations of the "
                         "views (tempo crop jitter dropout mask; default: the config's)")
+    parser.add_argument("--output-head", choices=("codes", "digits"), help="model.output_head "
+                        "of the encoder (core/encoder/heads.py; default: the config's)")
     parser.add_argument("--folds", type=int, help="held-out folds of the labelled subset "
                         "(default: model_selection.FOLDS)")
     parser.add_argument("--workdir", help="cache folder (trees, encoders); default: a temp dir")
