@@ -5,6 +5,7 @@ featurizer (each encoder objective, each baseline) gives the best KMeans cluster
     python benchmarks/encoder_benchmark.py --n 3000   # a quick look
     python benchmarks/encoder_benchmark.py --kernels  # which inference kernel per batch shape
     python benchmarks/encoder_benchmark.py --thread-policy  # 1 vs 2 torch threads, contended
+    python benchmarks/encoder_benchmark.py --heads --n 5000 --d-model 128  # codes vs digits head
     python benchmarks/encoder_benchmark.py --n 10000 --skip speed --only encoder_ntp \
         --train-samples 1000,2500,5000   # trained on a sample, every sequence embedded
 
@@ -194,6 +195,50 @@ def speed(table, config, epochs):
     )
 
 
+def head_speed(table, config, epochs: int, rounds: int) -> None:
+    """Next-code training with each output head (core/encoder/heads.py), same sequences,
+    same seed, alternating run by run: tokens per wall and per CPU second, the validation
+    loss (nats per predicted code: both heads are exact distributions over the K ids), and
+    seconds per 10k clips for the config's epochs (epochs cost alike; early stopping aside)."""
+    sequences = featurizer_sequences(unique_sequences(table))
+    order = np.random.default_rng(config.seed).permutation(len(sequences))
+    n_val = round(config.train.val_split * len(sequences))
+    val = [sequences[i] for i in order[:n_val]]
+    train = [sequences[i] for i in order[n_val:]]
+    print(f"\n== output heads: {epochs} epochs on {len(train)} sequences (mean length "
+          f"{np.mean([len(s) for s in train]):.1f}), d_model {config.model.d_model}, {rounds} "
+          f"rounds alternating; load average {os.getloadavg()[0]:.1f} before")
+    runs = {head: [] for head in ("codes", "digits")}
+
+    def config_of(head, epochs):
+        return dataclasses.replace(
+            config, model=dataclasses.replace(config.model, output_head=head),
+            train=dataclasses.replace(config.train, epochs=epochs, val_split=0.0))
+
+    for head in runs:  # warm-up: the first training of a process pays one-off set-up costs
+        train_encoder(train[:128], config_of(head, 1))
+    for _ in range(rounds):
+        for head, measured in runs.items():
+            run = config_of(head, epochs)
+            started, started_cpu = time.perf_counter(), time.process_time()
+            result = train_encoder(train, run)
+            wall, cpu = time.perf_counter() - started, time.process_time() - started_cpu
+            tokens = epochs * sum(len(s) for s in train)
+            measured.append((tokens / wall, tokens / cpu, cpu / epochs * 10_000 / len(train),
+                             evaluate(result.model, val, result.config)))
+            print(f"  {head:6s} {tokens / wall:9,.0f} tokens/s wall {tokens / cpu:9,.0f} per CPU s"
+                  f"  val loss {measured[-1][3]:.4f}", flush=True)
+    print(f"load average after: {os.getloadavg()[0]:.1f}")
+    full = config.train.epochs
+    for head, rows in runs.items():
+        rate, per_cpu, epoch_cpu, loss = (np.median([r[i] for r in rows]) for i in range(4))
+        print(f"{head:6s} median {rate:9,.0f} tokens/s wall, {per_cpu:9,.0f} per CPU second, "
+              f"val loss {loss:.4f}; {full} epochs per 10k clips: {full * epoch_cpu:,.0f} CPU s")
+    ratios = [d[1] / c[1] for c, d in zip(runs["codes"], runs["digits"])]
+    print(f"digits / codes tokens per CPU second, per round: "
+          f"{', '.join(f'{r:.2f}' for r in ratios)}")
+
+
 def kernels(d_models, lengths, rows, rnn_types, seed=0):
     """CPU time per equal-length batch of the two inference kernels (inference.py), timed
     alternately so load from other processes hits both alike; 'chosen' is embed's pick."""
@@ -342,6 +387,9 @@ def main() -> None:
                         "on each (all sequences still embedded and clustered)")
     parser.add_argument("--kernels", action="store_true",
                         help="only time the two inference kernels per batch shape")
+    parser.add_argument("--heads", action="store_true",
+                        help="only next-code training with each output head, alternating")
+    parser.add_argument("--rounds", type=int, default=3, help="--heads: runs per head")
     parser.add_argument("--thread-policy", action="store_true",
                         help="only time 1 vs 2 torch threads, quiet and with a busy core")
     args = parser.parse_args()
@@ -374,6 +422,9 @@ def main() -> None:
             base[name] = {**base.get(name, {}), **values}
         return SequenceEmbedConfig.from_dict(base)
 
+    if args.heads:
+        head_speed(table, config(), args.speed_epochs, args.rounds)
+        return
     if args.skip != "speed":
         speed(table, config(), args.speed_epochs)
     if args.skip == "quality":

@@ -78,8 +78,10 @@ def split(table, held_out_share: float = 0.3):
             table[~early & unknown].reset_index(drop=True))
 
 
-def fit_bundles(training, d_model: int, epochs: int, seed: int, target_share: float | None):
-    """One trained encoder, and a calibrated bundle per clusterer kind: {kind: bundle}."""
+def fit_bundles(training, d_model: int, epochs: int, seed: int, target_share: float | None,
+                output_head: str | None = None):
+    """One trained encoder (``output_head``: its next-code head, default the config's), and
+    a calibrated bundle per clusterer kind: {kind: bundle}."""
     import dataclasses
 
     from motion_assets.core.clustering.pipeline import make_clusterer
@@ -94,13 +96,14 @@ def fit_bundles(training, d_model: int, epochs: int, seed: int, target_share: fl
 
     config = SequenceEmbedConfig.from_dict({
         "seed": seed, "codebook_size": int(training["codebook_size"].iloc[0]),
-        "model": {"d_model": d_model}, "objective": {"task": "ntp"},
+        "model": {"d_model": d_model, **({"output_head": output_head} if output_head else {})},
+        "objective": {"task": "ntp"},
         "train": {"epochs": epochs, "device": "cpu", "patience": epochs},
     })
     started = time.perf_counter()
     featurizer = EncoderFeaturizer(config).fit(training)
-    print(f"encoder: ntp d_model {d_model}, {epochs} epochs on {len(training)} sequences "
-          f"in {time.perf_counter() - started:.1f} s")
+    print(f"encoder: ntp d_model {d_model}, {featurizer.model_.config.model.output_head} head, "
+          f"{epochs} epochs on {len(training)} sequences in {time.perf_counter() - started:.1f} s")
     features = featurizer.transform(training)
     bundles = {}
     for kind in ("hdbscan", "bayes_gmm"):
@@ -168,18 +171,10 @@ def quality(args) -> None:
 
 
 def speed(args) -> None:
-    import numpy as np
-    import pandas as pd
-
     os.environ["MOTION_ASSETS_TORCH_THREADS"] = str(args.torch_threads)
-    table = synthetic_table(args.sequences, args.seed)
-    training, held_known, unknown = split(table)
-    bundles = fit_bundles(training, args.d_model, args.epochs, args.seed, None)
-    new = pd.concat([held_known, unknown], ignore_index=True)
-    real = [np.asarray(c) for c in new["codes"] if len(c) == 182][: args.calls]
-    singles = {length: [_resized(codes, length) for codes in real] for length in LENGTHS}
-    batch = new.sample(1000, replace=len(new) < 1000, random_state=0).reset_index(drop=True)
-    print(f"timed on {len(real)} held-out sequences of 182 codes; load average "
+    training, singles, new, batch = _timing_data(args)
+    bundles = fit_bundles(training, args.d_model, args.epochs, args.seed, None, args.output_head)
+    print(f"timed on {len(singles[182])} held-out sequences of 182 codes; load average "
           f"{os.getloadavg()[0]:.1f} before timing")
     with tempfile.TemporaryDirectory() as folder:
         for kind, built in bundles.items():
@@ -189,6 +184,76 @@ def speed(args) -> None:
 
 
 LENGTHS = (16, 48, 182, 400)  # codes per single sequence timed
+
+
+def _timing_data(args):
+    """(training rows, {length: held-out single sequences}, held-out rows, a batch of 1,000)."""
+    import numpy as np
+    import pandas as pd
+
+    table = synthetic_table(args.sequences, args.seed)
+    training, held_known, unknown = split(table)
+    new = pd.concat([held_known, unknown], ignore_index=True)
+    real = [np.asarray(c) for c in new["codes"] if len(c) == 182][: args.calls]
+    singles = {length: [_resized(codes, length) for codes in real] for length in LENGTHS}
+    batch = new.sample(1000, replace=len(new) < 1000, random_state=0).reset_index(drop=True)
+    return training, singles, new, batch
+
+
+def heads(args) -> None:
+    """The deployed default's bundle (GMM + unknown detector) with each next-code head,
+    trained on the same rows with the same seed, timed alternating call by call: score_one
+    per length, the encoder + surprisal step, the numpy runtime's embedding + surprisal (the
+    CLI's), and batches of 1,000 (alternating batch by batch)."""
+    import numpy as np
+
+    from motion_assets.core.encoder.surprisal import embed_with_surprisal
+    from motion_assets.core.scoring.runtime_export import runtime_arrays
+    from motion_assets.core.scoring.runtime_model import ScoringRuntime
+    from motion_assets.core.scoring.score import score_one, score_sequences
+
+    os.environ["MOTION_ASSETS_TORCH_THREADS"] = str(args.torch_threads)
+    training, singles, _, batch = _timing_data(args)
+    bundles = {head: fit_bundles(training, args.d_model, args.epochs, args.seed, None,
+                                 head)["bayes_gmm + unknown detector"]
+               for head in ("codes", "digits")}
+    load_before = os.getloadavg()[0]
+    runtimes = {head: ScoringRuntime(*runtime_arrays(bundle), "unsaved")  # the CLI's runtime
+                for head, bundle in bundles.items()}
+    rows, d = {}, bundles["codes"].codes_per_window
+    for length, codes in singles.items():
+        n = length if length % d else d
+        rows.update(_timed({f"score_one {length} codes, {head}":
+                            lambda c, b=b, n=n: score_one(b, c, n)
+                            for head, b in bundles.items()}, codes))
+    arrays = [np.asarray(c) for c in singles[182]]
+    rows.update(_timed({f"encoder + surprisal 182 codes, {head}":
+                        lambda c, m=b.encoder: embed_with_surprisal(m, [c])
+                        for head, b in bundles.items()}, arrays))
+    rows.update(_timed({f"numpy runtime embed + surprisal 182, {head}":
+                        lambda c, r=r: r.encoder.embed([c])
+                        for head, r in runtimes.items()}, arrays))
+    cpu = {head: 0.0 for head in bundles}
+    wall = dict(cpu)
+    repeats = 3
+    for _ in range(repeats):
+        for head, bundle in bundles.items():
+            started, started_cpu = time.perf_counter(), time.process_time()
+            score_sequences(bundle, batch)
+            wall[head] += time.perf_counter() - started
+            cpu[head] += time.process_time() - started_cpu
+    print(f"\n[heads] load average {load_before:.1f} before timing, "
+          f"{os.getloadavg()[0]:.1f} after; {len(singles[182])} calls per row")
+    for name, (p50, p99, cpu_p50) in rows.items():
+        print(f"  {name:44s} p50 {p50:6.2f} ms  p99 {p99:6.2f} ms  cpu p50 {cpu_p50:6.2f} ms")
+    for name in [n for n in rows if n.endswith(", codes")]:
+        other = name[: -len("codes")] + "digits"
+        print(f"  {name[: -len(', codes')]:44s} digits / codes CPU p50 "
+              f"{rows[other][2] / rows[name][2]:.2f}, wall p50 {rows[other][0] / rows[name][0]:.2f}")
+    for head in bundles:
+        print(f"  batches of {len(batch):,} (mean {batch['length'].mean():.0f} codes), {head}: "
+              f"{repeats * len(batch) / wall[head]:,.0f} sequences/s wall, "
+              f"{repeats * len(batch) / cpu[head]:,.0f} per CPU second")
 
 
 def _resized(codes, length: int) -> list[int]:
@@ -441,6 +506,10 @@ def main() -> None:
     parser.add_argument("--quality", action="store_true", help="AUROC and parity, not speed")
     parser.add_argument("--hdbscan-growth", action="store_true",
                         help="HDBSCAN prediction cost against the training size, not speed")
+    parser.add_argument("--heads", action="store_true",
+                        help="the GMM + detector bundle with each next-code head, alternating")
+    parser.add_argument("--output-head", choices=("codes", "digits"),
+                        help="model.output_head of the encoder (default: the config's)")
     parser.add_argument("--sequences", type=int, default=2000)
     parser.add_argument("--epochs", type=int, default=2)
     parser.add_argument("--d-model", type=int, default=128)
@@ -456,7 +525,8 @@ def main() -> None:
         args.target_share = None
     for name in THREAD_VARIABLES:
         os.environ.setdefault(name, str(args.threads))
-    (quality if args.quality else hdbscan_growth if args.hdbscan_growth else speed)(args)
+    (quality if args.quality else hdbscan_growth if args.hdbscan_growth
+     else heads if args.heads else speed)(args)
 
 
 if __name__ == "__main__":
