@@ -105,7 +105,9 @@ def padded_forward(model, tokens, lengths):
 
 
 def train_padded(train, val, config, epochs):
-    """Next-code training the straightforward way; the loss ignores padding targets."""
+    """Next-code training the straightforward way (the old tool's: a softmax over every
+    code); the loss ignores padding targets."""
+    config = dataclasses.replace(config, model=dataclasses.replace(config.model, output_head="codes"))
     torch.manual_seed(config.seed)
     model = SequenceEncoder(config)
     optimizer = torch.optim.AdamW(

@@ -418,7 +418,7 @@ def _two_pass_surprisal(model, sequences):
     with torch.inference_mode():
         tokens, lengths = to_tokens(sequences)
         states, _ = model(tokens, lengths)
-        log_p = torch.log_softmax(model.head(states[:, :-1]).float(), dim=-1)
+        log_p = model.head.log_probs(states[:, :-1]).float()
         return (-log_p.gather(2, (tokens[:, 1:] - 1)[..., None])[..., 0].mean(dim=1)).numpy()
 
 
