@@ -36,7 +36,13 @@ class ModelSection(ConfigSection):
     bidirectional: bool = False
     digit_embedding: bool = True  # add per-FSQ-digit embeddings to the id embedding
     pooling: str = "mean"
-    output_head: str = "codes"  # OUTPUT_HEADS; checkpoints without this key load as "codes"
+    # OUTPUT_HEADS; checkpoints without this key load as "codes". "codes" chosen by
+    # benchmarks/quality_benchmark.py --videos 30 --seeds 0 1 2 --output-head codes|digits
+    # (BENCHMARKS.md "Next-code output head"): digits trains 2.2-2.5x more tokens per CPU
+    # second and scores 182 codes in 0.75x the CPU, deployed ARI within noise (+0.006 to
+    # +0.024), but its surprisal alone ranks the unseen action worse on every seed (AUROC
+    # 0.669 -> 0.608, -0.023 to -0.089), the voice unknown detection leans on
+    output_head: str = "codes"
 
 
 @dataclass(frozen=True)
