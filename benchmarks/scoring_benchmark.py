@@ -6,7 +6,7 @@ action is left out of training; known sequences of held-out videos are the "know
 
 Speed (default), in one run, with one torch thread (the policy, core/encoder/threads.py), on
 four bundles: HDBSCAN and Bayesian GMM over the encoder (with the pipeline's kNN novelty), the
-GMM one with the encoder's unknown detector (novelty + surprisal, the deployed default), and a
+GMM one with the encoder's unknown detector (the deployed default voices), and a
 GMM over the deployment's multi-view (encoder + LSA + digit statistics) with that detector:
   loaded    the bundle loaded once; per call p50/p99 wall and CPU-time p50 of one sequence of
             16, 48, 182 and 400 codes (held-out real sequences, cut or tiled; the model cuts
@@ -120,7 +120,8 @@ def fit_bundles(training, d_model: int, epochs: int, seed: int, target_share: fl
               f"{(pipeline.labels_ < 0).mean():.3f}, fit {time.perf_counter() - started:.1f} s")
         bundles[kind] = bundle
     started = time.perf_counter()  # the deployed default's unknown evidence on the GMM bundle
-    detector = UnknownDetector().fit(featurizer.model_, featurizer_sequences(training))
+    detector = UnknownDetector().fit(featurizer.model_, featurizer_sequences(training),
+                                     groups=training["video"].to_numpy())
     bundles["bayes_gmm + unknown detector"] = dataclasses.replace(
         bundles["bayes_gmm"], encoder=featurizer.model_, unknown_detector=detector)
     print(f"unknown detector ({', '.join(detector.voice_names)}): fit "
@@ -399,12 +400,15 @@ def _detector_step(bundle, sequences) -> dict:
     model, detector = bundle.encoder, bundle.unknown_detector
     arrays = [np.asarray(codes, dtype=np.int64) for codes in sequences]
     given = {id(codes): embed_with_surprisal(model, [codes]) for codes in arrays}
+    before = detector.with_voices(("novelty", "surprisal"))
     return _timed({
         "encoder + surprisal: two forwards (before)":
             lambda codes: (embed(model, [codes]), _two_pass_surprisal(model, [codes])),
         "encoder + surprisal: one forward": lambda codes: embed_with_surprisal(model, [codes]),
         "unknown detector voices (both given)":
             lambda codes: detector.voices(model, [codes], *given[id(codes)]),
+        "novelty + surprisal voices (the default before the transitions voice)":
+            lambda codes: before.voices(model, [codes], *given[id(codes)]),
     }, arrays)
 
 

@@ -49,14 +49,14 @@ class CodeTransitions:
 
     def step_log_probabilities(self, codes: np.ndarray, beta: float) -> np.ndarray:
         """``log p(x_{t+1} | x_t)`` for every step of one sequence ``[len - 1]``."""
-        keys = _pair_keys(codes, self.codebook_size)
-        pair = np.zeros(len(keys))
+        keys = codes[:-1] * self.codebook_size + codes[1:]
+        pair = 0.0
         if len(self.pair_keys_):
-            found = np.minimum(np.searchsorted(self.pair_keys_, keys), len(self.pair_keys_) - 1)
+            found = np.searchsorted(self.pair_keys_, keys)
+            found[found == len(self.pair_keys_)] = 0
             pair = np.where(self.pair_keys_[found] == keys, self.pair_counts_[found], 0)
-        unigram = self.unigram_[keys % self.codebook_size]
-        context = self.context_counts_[keys // self.codebook_size]
-        return np.log((pair + beta * unigram) / (context + beta))
+        return np.log((pair + beta * self.unigram_[codes[1:]])
+                      / (self.context_counts_[codes[:-1]] + beta))
 
     def nll(self, sequences: Sequence[np.ndarray], beta: float) -> np.ndarray:
         """Mean negative log-likelihood per step ``[N]``; NaN for a sequence of one code."""
@@ -98,8 +98,8 @@ class TransitionNovelty:
     """``fit(sequences, codebook_size, groups)`` on training; ``rank(sequences)`` -> [0, 1].
 
     ``groups``: one label per training sequence (its video); the calibration values of a group
-    come from a model fitted on the other folds. Keeps the model of all of training (scores
-    new sequences), the sorted cross-fitted training values, each training sequence's value by
+    come from a model fitted on the other folds (a single group: folds of rows instead). Keeps
+    the model of all of training (scores new sequences), the sorted cross-fitted training values, each training sequence's value by
     a digest of its codes, and ``training_ranks_``: each training sequence's rank from its
     cross-fitted value (input order), what a threshold on the rank is calibrated on.
     """
@@ -112,8 +112,10 @@ class TransitionNovelty:
             groups: np.ndarray | None = None) -> TransitionNovelty:
         sequences = [np.asarray(s, dtype=np.int64) for s in sequences]
         fold = group_folds(groups, len(sequences), self.folds, self.random_state)
+        if fold.max() < 1:  # one recording: held-out rows stand in for held-out recordings
+            fold = group_folds(None, len(sequences), self.folds, self.random_state)
         if fold.max() < 1:
-            raise ValueError("the transitions voice needs training sequences of at least two groups")
+            raise ValueError("the transitions voice needs at least two training sequences")
         held_out = np.full((len(BETAS), len(sequences)), np.nan)
         for k in range(fold.max() + 1):
             rows = np.flatnonzero(fold == k)
@@ -135,20 +137,20 @@ class TransitionNovelty:
     def nll(self, sequences: Sequence[np.ndarray]) -> np.ndarray:
         """Mean step nll ``[N]`` under the model of all of training (NaN: one code); a
         training sequence's own codes give its cross-fitted value."""
-        out = np.full(len(sequences), np.nan)
-        for row, codes in enumerate(sequences):
+        out = []
+        for codes in sequences:
             codes = np.asarray(codes, dtype=np.int64)
             known = self.held_out_.get(_digest(codes))
-            if known is not None:
-                out[row] = known
-            elif len(codes) >= 2:
-                out[row] = -self.model_.step_log_probabilities(codes, self.beta_).mean()
-        return out
+            if known is None:
+                known = (-float(self.model_.step_log_probabilities(codes, self.beta_).sum())
+                         / (len(codes) - 1) if len(codes) >= 2 else np.nan)
+            out.append(known)
+        return np.array(out, dtype=np.float64)
 
     def rank(self, sequences: Sequence[np.ndarray]) -> np.ndarray:
         """Share of training's cross-fitted nll strictly below each sequence's (NaN -> 0)."""
         return self._rank(self.nll(sequences))
 
     def _rank(self, nll: np.ndarray) -> np.ndarray:
-        values = np.nan_to_num(nll, nan=-np.inf)
+        values = np.where(np.isnan(nll), -np.inf, nll)
         return np.searchsorted(self.training_nll_, values, side="left") / len(self.training_nll_)

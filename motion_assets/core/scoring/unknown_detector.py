@@ -39,7 +39,9 @@ from motion_assets.core.scoring.code_transitions import TransitionNovelty
 
 VOICES = ("novelty", "surprisal", "density", "transitions")
 # benchmarks/quality_benchmark.py, SyntheticSpec.hard seeds 0-2 (BENCHMARKS.md): the largest and
-# steadiest flagged gap at the calibrated threshold (0.226 ± 0.045); AUROCs within noise
+# steadiest flagged gap at the calibrated threshold (0.226 ± 0.045). Surprisal + transitions
+# ranked better on every 30-video seed (session 4) but the curation test's proposed new action
+# lost purity with it (0.71 < 0.8, test_curation_assets): not the default until that is understood
 DEFAULT_VOICES = ("novelty", "surprisal")
 
 

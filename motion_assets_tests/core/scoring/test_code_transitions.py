@@ -87,6 +87,13 @@ def test_the_smoothing_is_one_of_the_candidates_and_a_single_code_ranks_zero(rec
     assert voice.rank([np.array([5])])[0] == 0.0
 
 
-def test_one_group_cannot_be_cross_fitted():
-    with pytest.raises(ValueError, match="two groups"):
-        TransitionNovelty().fit([np.array([1, 2, 3])] * 4, 8, np.array(["v"] * 4))
+def test_a_single_recording_is_cross_fitted_over_its_rows():
+    sequences = [np.array([1, 2, 3]), np.array([2, 3, 4]), np.array([1, 2, 4]), np.array([3, 4, 5])]
+    one_video = TransitionNovelty().fit(sequences, 8, np.array(["v"] * 4))
+    by_rows = TransitionNovelty().fit(sequences, 8, None)
+    np.testing.assert_array_equal(one_video.training_ranks_, by_rows.training_ranks_)
+
+
+def test_one_training_sequence_cannot_be_cross_fitted():
+    with pytest.raises(ValueError, match="two training sequences"):
+        TransitionNovelty().fit([np.array([1, 2, 3])], 8, None)

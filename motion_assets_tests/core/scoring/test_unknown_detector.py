@@ -1,6 +1,7 @@
 """The unknown detector: the encoder's own evidence, calibrated on training, in the bundle."""
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 from sklearn.metrics import roc_auc_score
@@ -27,6 +28,7 @@ from motion_assets.core.sequences.overlap import featurizer_sequences
 from motion_assets.core.sequences.table import unique_sequences
 from motion_assets.core.synthetic import synthetic_sequence_table
 from motion_assets_tests.core.encoder.test_surprisal import log_softmax_surprisal
+from motion_assets_tests.core.scoring.test_scoring_runtime import loaded, runtime_of
 
 
 @pytest.fixture(scope="module")
@@ -152,6 +154,18 @@ def test_the_runtime_export_carries_the_transitions_voice(data):
     arrays, settings = runtime_arrays(bundle)
     assert settings["detector"]["transitions"]["beta"] == bundle.unknown_detector.transitions_.beta_
     assert len(arrays["detector.transitions.known_values"]) == len(bundle.unknown_detector.transitions_.held_out_)
+
+
+def test_the_numpy_runtime_scores_the_transitions_voice_as_the_full_path(data, tmp_path):
+    bundle = calibrated_bundle(
+        encoder_bundle(data, data["detector"].with_voices(("transitions",))), data["training"], 0.05)
+    runtime = runtime_of(bundle, tmp_path)
+    rows = pd.concat([data["later"].iloc[:30], data["training"].iloc[:10]], ignore_index=True)
+    expected = score_sequences(loaded(bundle)[0], rows)
+    scores = runtime.score(featurizer_sequences(rows))
+    # training rows too: the export keeps their cross-fitted values; counts, no float32 embedding
+    np.testing.assert_array_equal(scores["unknown_score"], expected["unknown_score"])
+    np.testing.assert_array_equal(scores["unknown"], expected["unknown"])
 
 
 def test_a_detector_bundle_does_not_compute_the_pipelines_novelty(data, monkeypatch):
