@@ -2,6 +2,8 @@
 one fails, and scores the incoming files through ``score_sequences``.
 
 One command line (the slow part: a code server and one run process per run) serves every test.
+Its steps run on the multiprocess executor, forked from a forkserver that preloaded the
+definitions, as a deployment beyond the embedded default runs them.
 """
 
 import dataclasses
@@ -12,7 +14,7 @@ import sys
 
 import pandas as pd
 import pytest
-from dagster import DagsterInstance, DagsterRunStatus, RunsFilter
+from dagster import DagsterEventType, DagsterInstance, DagsterRunStatus, RunsFilter
 
 from motion_assets.core.synthetic import (
     MAIN_VARIANT,
@@ -52,7 +54,7 @@ def ran(tmp_path_factory):
          "--configs", write_tiny_configs(root / "configs"),
          "--select", "*scoring_bundle,online_scores"],
         check=False, capture_output=True, text=True, timeout=1200, cwd=REPO,
-        env={**os.environ, "DAGSTER_HOME": str(home)},
+        env={**os.environ, "DAGSTER_HOME": str(home), "MOTION_ASSETS_EXECUTOR": "multiprocess"},
     )
     return Ran(done, str(home), str(storage), tree)
 
@@ -95,3 +97,14 @@ def test_incoming_files_are_scored_by_a_run_of_score_sequences(ran):
     expected = {os.path.relpath(path, incoming) for path in glob.glob(
         os.path.join(incoming, "**", "*.codes.json"), recursive=True)}
     assert expected and set(scores["path"]) == expected
+
+
+def test_each_step_runs_in_a_process_of_its_own_on_the_multiprocess_executor(ran):
+    run = next(r for r in _runs(ran, "variant_pipeline") if r.tags["dagster/partition"] == MAIN_VARIANT)
+    with DagsterInstance.from_config(ran.home) as instance:
+        records = instance.get_records_for_run(run.run_id, of_type=DagsterEventType.STEP_START).records
+        engine = [e.user_message for e in instance.all_logs(run.run_id)
+                  if e.dagster_event and e.dagster_event.event_type == DagsterEventType.ENGINE_EVENT]
+    step_pids = {record.event_log_entry.dagster_event.pid for record in records}
+    assert len(records) > 3 and len(step_pids) == len(records)  # one process per step
+    assert any("multiprocess executor" in line for line in engine)

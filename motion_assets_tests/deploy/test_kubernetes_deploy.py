@@ -79,3 +79,12 @@ def test_the_helm_run_queue_limits_equal_the_instance_file():
     monitoring = VALUES["dagsterDaemon"]["runMonitoring"]
     assert monitoring["startTimeoutSeconds"] == INSTANCE["run_monitoring"]["start_timeout_seconds"]
     assert monitoring["maxResumeRunAttempts"] == INSTANCE["run_monitoring"]["max_resume_run_attempts"]
+
+
+def test_multiprocess_steps_fork_from_a_server_that_imported_the_definitions_once():
+    from motion_assets.defs.executors import PRELOADED_MODULE, STEP_START_ENV, step_start_method
+
+    assert step_start_method({}) == {"forkserver": {"preload_modules": [PRELOADED_MODULE]}}
+    assert step_start_method({STEP_START_ENV: "spawn"}) == {"spawn": {}}
+    with pytest.raises(ValueError, match=STEP_START_ENV):
+        executor_from_environment({EXECUTOR_ENV: "multiprocess", STEP_START_ENV: "fork"})
