@@ -23,6 +23,7 @@ from __future__ import annotations
 import numpy as np
 
 from motion_assets.core.clustering.dense_features import as_dense_features, l2_normalize
+from motion_assets.core.ranks import rank_below
 
 SELF_MATCH = 1e-6  # squared distance below which a reference row is the query itself
 QUERY_CHUNK = 512  # query rows per matmul: bounds memory at QUERY_CHUNK x max_reference
@@ -103,6 +104,4 @@ class KnnNovelty:
 
     def score(self, features) -> np.ndarray:
         """Novelty ``[N]`` in [0, 1]: share of training leave-one-out distances below."""
-        distances = self.distance(features)
-        below = np.searchsorted(self.training_distances_, distances, side="left")
-        return below / len(self.training_distances_)
+        return rank_below(self.training_distances_, self.distance(features))

@@ -20,6 +20,7 @@ import torch
 
 from motion_assets.core.encoder.inference import encoded_batches
 from motion_assets.core.encoder.model import SequenceEncoder
+from motion_assets.core.ranks import rank_below
 
 # predicted steps per output-layer product (logits [steps, K] reused: 4 MB at K = 2048 for
 # the code head; the digit head's are [steps, ~30]);
@@ -97,9 +98,7 @@ class SurprisalNovelty:
 
     def rank(self, surprisal: np.ndarray) -> np.ndarray:
         """Share of training surprisals strictly below each value (NaN -> 0)."""
-        below = np.searchsorted(self.training_surprisal_, np.nan_to_num(surprisal, nan=-np.inf),
-                                side="left")
-        return below / len(self.training_surprisal_)
+        return rank_below(self.training_surprisal_, surprisal)
 
     def score(self, model: SequenceEncoder, sequences: Sequence[np.ndarray]) -> np.ndarray:
         return self.rank(sequence_surprisal(model, sequences))

@@ -26,6 +26,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from motion_assets.core.ranks import rank_below
+
 BETAS = (1.0, 4.0, 16.0, 64.0, 256.0, 1024.0)  # smoothing strengths tried; the held-out likelihood picks one
 FOLDS = 5  # cross-fitting folds over groups (fewer groups: one fold per group)
 
@@ -152,5 +154,4 @@ class TransitionNovelty:
         return self._rank(self.nll(sequences))
 
     def _rank(self, nll: np.ndarray) -> np.ndarray:
-        values = np.where(np.isnan(nll), -np.inf, nll)
-        return np.searchsorted(self.training_nll_, values, side="left") / len(self.training_nll_)
+        return rank_below(self.training_nll_, nll)

@@ -22,6 +22,7 @@ import numpy as np
 from motion_assets.core.clustering.dense_features import as_dense_features, l2_normalize
 from motion_assets.core.clustering.novelty import KnnNovelty
 from motion_assets.core.curation.vocabulary import CuratedVocabulary
+from motion_assets.core.ranks import rank_below
 from motion_assets.core.scoring.runtime_encoder import NumpyEncoder
 from motion_assets.core.scoring.runtime_hdbscan import HdbscanArrays
 from motion_assets.core.scoring.runtime_mixture import MixtureArrays
@@ -34,11 +35,6 @@ from motion_assets.core.scoring.unknown import UNKNOWN_SCORES, unknown_flags
 from motion_assets.core.sequences.reader import CodebookSettings
 
 NOISE = -1
-
-
-def _rank_below(reference_sorted: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """Share of the reference strictly below each value (the detector's voices)."""
-    return np.searchsorted(reference_sorted, values, side="left") / len(reference_sorted)
 
 
 def _rank_above(reference_sorted: np.ndarray, values: np.ndarray) -> np.ndarray:
@@ -162,7 +158,7 @@ class ScoringRuntime:
         if self.detector is not None:  # its novelty replaces the pipeline's (not computed)
             voices = self._voices(embeddings, surprisal_values, sequences)
             novelty, surprisal = voices["novelty"], voices.get("surprisal", surprisal)
-            score = _rank_below(self.training_combined,
+            score = rank_below(self.training_combined,
                                 np.mean([voices[name] for name in self.detector["voices"]], axis=0))
         else:
             novelty = self._pipeline_novelty(features, reduced)
@@ -249,9 +245,9 @@ class ScoringRuntime:
         if self.transitions is not None:
             voices["transitions"] = self.transitions.rank(sequences)
         if self.training_surprisal is not None:
-            voices["surprisal"] = _rank_below(self.training_surprisal,
+            voices["surprisal"] = rank_below(self.training_surprisal,
                                               np.nan_to_num(surprisal, nan=-np.inf))
         if self.density is not None:
             log_likelihood, _ = self.density.log_prob_resp(as_dense_features(embeddings))
-            voices["density"] = _rank_below(self.training_density, -log_likelihood)
+            voices["density"] = rank_below(self.training_density, -log_likelihood)
         return voices

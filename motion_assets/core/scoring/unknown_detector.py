@@ -35,6 +35,7 @@ from motion_assets.core.encoder.surprisal import (
     sequence_surprisal,
     supports_surprisal,
 )
+from motion_assets.core.ranks import rank_below
 from motion_assets.core.scoring.code_transitions import TransitionNovelty
 
 VOICES = ("novelty", "surprisal", "density", "transitions")
@@ -43,10 +44,6 @@ VOICES = ("novelty", "surprisal", "density", "transitions")
 # ranked better on every 30-video seed (session 4) but the curation test's proposed new action
 # lost purity with it (0.71 < 0.8, test_curation_assets): not the default until that is understood
 DEFAULT_VOICES = ("novelty", "surprisal")
-
-
-def _rank(reference_sorted: np.ndarray, values: np.ndarray) -> np.ndarray:
-    return np.searchsorted(reference_sorted, values, side="left") / len(reference_sorted)
 
 
 class UnknownDetector:
@@ -129,7 +126,7 @@ class UnknownDetector:
         if self.surprisal_ is not None:
             out["surprisal"] = self.surprisal_.rank(surprisal)
         if self.density_ is not None:
-            out["density"] = _rank(self.training_density_, -self.density_.score_samples(embeddings))
+            out["density"] = rank_below(self.training_density_, -self.density_.score_samples(embeddings))
         if self.uses_codes and sequences is not None:
             out["transitions"] = self.transitions_.rank(sequences)
         return out
@@ -160,4 +157,4 @@ class UnknownDetector:
 
     def score(self, voices: dict[str, np.ndarray]) -> np.ndarray:
         """The combined score: the mean voice rank, as the share of training below it."""
-        return _rank(self.training_combined_, self._combine(voices))
+        return rank_below(self.training_combined_, self._combine(voices))
