@@ -19,6 +19,7 @@ from sklearn.neighbors import NearestNeighbors
 from motion_assets.core.clustering.assignments import Assignments
 from motion_assets.core.clustering.config import SpectralConfig
 from motion_assets.core.clustering.dense_features import as_dense_features, sample_rows
+from motion_assets.core.clustering.neighbour_vote import vote_shares
 
 
 class SpectralClusterer:
@@ -66,11 +67,7 @@ class SpectralClusterer:
         return {"clusters": self.n_clusters_, "neighbors": self.k_}
 
     def _shares(self, neighbor_index: np.ndarray) -> np.ndarray:
-        votes = self.cut_labels_[neighbor_index]  # (n, k)
-        shares = np.zeros((len(votes), self.n_clusters_))
-        for column in range(votes.shape[1]):
-            np.add.at(shares, (np.arange(len(votes)), votes[:, column]), 1.0)
-        return shares / votes.shape[1]
+        return vote_shares(self.cut_labels_[neighbor_index], self.n_clusters_)
 
     def _vote(self, distances: np.ndarray, neighbor_index: np.ndarray) -> Assignments:
         shares = self._shares(neighbor_index)

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from motion_assets.core.clustering.neighbour_vote import vote_shares
+
 QUERY_CHUNK = 256  # query rows per distance block: bounds memory at QUERY_CHUNK x cut points
 
 
@@ -50,11 +52,7 @@ class NeighbourVote:
 
     def assign(self, points: np.ndarray):
         kth, nearest = self._neighbours(np.asarray(points, dtype=np.float64))
-        votes = self.labels[nearest]
-        shares = np.zeros((len(points), self.n_clusters))
-        for column in range(votes.shape[1]):
-            np.add.at(shares, (np.arange(len(votes)), votes[:, column]), 1.0)
-        shares /= votes.shape[1]
+        shares = vote_shares(self.labels[nearest], self.n_clusters)
         below = np.searchsorted(self.training_distances, kth, side="left")
         return (shares.argmax(axis=1).astype(np.int64), shares.max(axis=1),
                 below / len(self.training_distances), shares)
