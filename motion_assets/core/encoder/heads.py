@@ -91,12 +91,11 @@ class DigitHead(nn.Linear):
         super().__init__(width, sum(self.levels) + (1 if self.off_grid_ids else 0))
         starts = np.cumsum((0,) + self.levels[:-1])
         self.axis_columns = [slice(int(s), int(s) + level) for s, level in zip(starts, self.levels)]
-        ids = np.arange(codebook_size)
-        digits = np.zeros((codebook_size, len(self.levels)), dtype=np.int64)
-        digits[:grid] = codebook.digits(ids[:grid])
         # the logit column of each id's digit on each axis [K, axes]; off-grid ids: unused
-        self.register_buffer("target_columns", torch.as_tensor(digits + starts), persistent=False)
-        self.register_buffer("off_grid", torch.as_tensor(ids >= grid), persistent=False)
+        self.register_buffer("target_columns", torch.as_tensor(codebook.digit_columns()),
+                             persistent=False)
+        self.register_buffer("off_grid", torch.as_tensor(np.arange(codebook_size) >= grid),
+                             persistent=False)
         self.log_off_grid_ids = math.log(self.off_grid_ids) if self.off_grid_ids else 0.0
 
     def log_probs(self, inputs: torch.Tensor) -> torch.Tensor:

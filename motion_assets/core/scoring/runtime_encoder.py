@@ -14,6 +14,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from motion_assets.core.sequences.fsq import Codebook
+
 POOLINGS = ("mean", "max", "last")
 
 
@@ -152,11 +154,9 @@ class _DigitLikelihood:
         levels = [int(v) for v in levels]
         grid, starts = int(np.prod(levels)), np.cumsum([0] + levels[:-1])
         self.axes = [slice(int(s), int(s) + level) for s, level in zip(starts, levels)]
-        ids = np.arange(codebook_size)
-        digits = np.stack([(np.minimum(ids, grid - 1) // int(np.prod(levels[:a]))) % level
-                           for a, level in enumerate(levels)], axis=1)
-        self.columns = digits + starts  # [K, axes]: each id's logit column per axis
-        self.off_grid = ids >= grid if codebook_size > grid else None
+        # [K, axes]: each id's logit column per axis (ids off the grid: unused)
+        self.columns = Codebook(codebook_size, tuple(levels)).digit_columns()
+        self.off_grid = np.arange(codebook_size) >= grid if codebook_size > grid else None
         self.log_off_grid_ids = np.log(codebook_size - grid) if codebook_size > grid else 0.0
 
     def log_likelihood(self, logits: np.ndarray, codes: np.ndarray) -> np.ndarray:

@@ -53,6 +53,15 @@ class Codebook:
         """How many ids the levels can express (their product), or None without levels."""
         return math.prod(self.levels) if self.levels else None
 
+    def digit_columns(self) -> np.ndarray:
+        """Every id's output column per axis ``[size, axes]`` for a head whose outputs are the
+        axes' digits laid end to end (ids beyond the grid have no digits: column 0)."""
+        grid = min(self.grid_size, self.size)
+        starts = np.cumsum((0,) + self.levels[:-1])
+        columns = np.zeros((self.size, len(self.levels)), dtype=np.int64)
+        columns[:grid] = self.digits(np.arange(grid)) + starts
+        return columns
+
     def digits(self, ids: np.ndarray) -> np.ndarray:
         """Grid digits of ``ids``: shape ``ids.shape + (len(levels),)``, int64."""
         if self.levels is None:
