@@ -23,7 +23,7 @@ from __future__ import annotations
 import numpy as np
 
 from motion_assets.core.clustering.dense_features import as_dense_features, l2_normalize
-from motion_assets.core.ranks import rank_below
+from motion_assets.core.features.ranks import rank_below
 
 SELF_MATCH = 1e-6  # squared distance below which a reference row is the query itself
 QUERY_CHUNK = 512  # query rows per matmul: bounds memory at QUERY_CHUNK x max_reference

@@ -20,7 +20,7 @@ import torch
 
 from motion_assets.core.encoder.inference import encoded_batches
 from motion_assets.core.encoder.model import SequenceEncoder
-from motion_assets.core.ranks import rank_below
+from motion_assets.core.features.ranks import rank_below
 
 # predicted steps per output-layer product (logits [steps, K] reused: 4 MB at K = 2048 for
 # the code head; the digit head's are [steps, ~30]);

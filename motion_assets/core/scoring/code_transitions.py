@@ -26,7 +26,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from motion_assets.core.ranks import rank_below
+from motion_assets.core.features.ranks import rank_below
 
 BETAS = (1.0, 4.0, 16.0, 64.0, 256.0, 1024.0)  # smoothing strengths tried; the held-out likelihood picks one
 FOLDS = 5  # cross-fitting folds over groups (fewer groups: one fold per group)

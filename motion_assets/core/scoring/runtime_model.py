@@ -22,7 +22,7 @@ import numpy as np
 from motion_assets.core.clustering.dense_features import as_dense_features, l2_normalize
 from motion_assets.core.clustering.novelty import KnnNovelty
 from motion_assets.core.curation.vocabulary import CuratedVocabulary
-from motion_assets.core.ranks import rank_below
+from motion_assets.core.features.ranks import rank_below
 from motion_assets.core.scoring.runtime_encoder import NumpyEncoder
 from motion_assets.core.scoring.runtime_hdbscan import HdbscanArrays
 from motion_assets.core.scoring.runtime_mixture import MixtureArrays

@@ -35,7 +35,7 @@ from motion_assets.core.encoder.surprisal import (
     sequence_surprisal,
     supports_surprisal,
 )
-from motion_assets.core.ranks import rank_below
+from motion_assets.core.features.ranks import rank_below
 from motion_assets.core.scoring.code_transitions import TransitionNovelty
 
 VOICES = ("novelty", "surprisal", "density", "transitions")
