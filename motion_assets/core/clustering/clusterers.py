@@ -16,12 +16,9 @@ from sklearn.mixture import BayesianGaussianMixture, GaussianMixture
 
 from motion_assets.core.clustering.assignments import NOISE, Assignments
 from motion_assets.core.clustering.config import BayesGmmConfig, HdbscanConfig, KMeansConfig
-from motion_assets.core.clustering.dense_features import (
-    as_dense_features,
-    l2_normalize,
-    sample_rows,
-)
+from motion_assets.core.clustering.dense_features import as_dense_features, l2_normalize
 from motion_assets.core.clustering.hdbscan_prediction import prediction_for
+from motion_assets.core.features.draws import sample_rows
 
 
 def _rank_tail(reference_sorted: np.ndarray, values: np.ndarray) -> np.ndarray:
@@ -87,7 +84,9 @@ class HdbscanClusterer:
         return configured or max(5, round(self.config.min_cluster_share * n_samples))
 
     def fit(self, features) -> HdbscanClusterer:
-        data = self._input(features)
+        everything = self._input(features)
+        drawn = sample_rows(len(everything), self.config.fit_sample_size, self.config.random_state)
+        data = everything[drawn]
         sizes = self.config.min_cluster_size_grid or (self._min_cluster_size(len(data)),)
         grid = len(sizes) > 1
         rows, best, best_score = [], None, -np.inf
@@ -102,16 +101,31 @@ class HdbscanClusterer:
         self.grid_ = pd.DataFrame(rows)
         self.model_ = best
         self.min_cluster_size_ = int(best.min_cluster_size)
-        self.labels_ = best.labels_.astype(np.int64)
-        self.n_clusters_ = int(self.labels_.max()) + 1
+        self.n_clusters_ = int(best.labels_.max()) + 1
         self.persistence_ = np.asarray(best.cluster_persistence_, dtype=np.float64)
-        self.training_assignments_ = Assignments(
-            cluster=self.labels_,
-            probability=np.asarray(best.probabilities_, dtype=np.float64),
-            outlier_score=np.nan_to_num(np.asarray(best.outlier_scores_, dtype=np.float64)),
-            is_noise=self.labels_ == NOISE,
-        )
+        self.fitted_rows_ = len(drawn)
+        self.training_assignments_ = self._training_assignments(everything, drawn)
+        self.labels_ = self.training_assignments_.cluster
         return self
+
+    def _training_assignments(self, everything: np.ndarray, drawn: np.ndarray) -> Assignments:
+        """The drawn rows as the tree placed them; the others as new points are placed
+        (membership vectors left out: an assignment does not need them)."""
+        model = self.model_
+        cluster = np.full(len(everything), NOISE, dtype=np.int64)
+        probability, outlier = np.zeros(len(everything)), np.ones(len(everything))
+        cluster[drawn] = model.labels_
+        probability[drawn] = model.probabilities_
+        outlier[drawn] = np.nan_to_num(np.asarray(model.outlier_scores_, dtype=np.float64))
+        rest = np.setdiff1d(np.arange(len(everything)), drawn)
+        if len(rest) and self.n_clusters_ > 0:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                labels, strengths, scores, _ = prediction_for(model).predict(
+                    everything[rest], membership=False)
+            cluster[rest], probability[rest], outlier[rest] = labels, strengths, np.nan_to_num(scores)
+        return Assignments(cluster=cluster, probability=probability, outlier_score=outlier,
+                           is_noise=cluster == NOISE)
 
     def decided_config(self) -> HdbscanConfig:
         """The settings a refit on other rows starts from (min_cluster_share scales with them)."""

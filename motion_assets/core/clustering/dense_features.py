@@ -33,10 +33,3 @@ def l2_normalize(features: np.ndarray) -> np.ndarray:
     norms = np.linalg.norm(features, axis=1, keepdims=True)
     return features / np.where(norms > 0, norms, 1.0)
 
-
-def sample_rows(n: int, size: int, seed: int) -> np.ndarray:
-    """Row indices a bounded fit uses: all ``n`` up to ``size``, else a seeded draw of ``size``,
-    in row order (the other rows are assigned as new points are)."""
-    if n <= size:
-        return np.arange(n)
-    return np.sort(np.random.default_rng(seed).choice(n, size, replace=False))

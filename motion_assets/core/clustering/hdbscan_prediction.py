@@ -57,15 +57,18 @@ class HdbscanPrediction:
         self.clusters = np.array(sorted(self.condensed._select_clusters())).astype(np.intp)
         self.subtree_max_lambdas = _subtree_max_lambdas(self.raw_tree)
 
-    def predict(self, points: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    def predict(self, points: np.ndarray, membership: bool = True,
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
         """(labels int64, membership strengths, GLOSH outlier scores, membership vectors
         ``[n, n_clusters]``) of float64 ``points``: hdbscan's approximate_predict,
-        approximate_predict_scores and membership_vector, from one neighbour query."""
+        approximate_predict_scores and membership_vector, from one neighbour query.
+        ``membership=False``: no membership vectors (None), which are most of a point's cost
+        (what the assignment of the rows beyond a fit's draw needs)."""
         data, k = self.data, self.min_samples
         distances, indices = data.tree.query(points, k=2 * k)
         labels = np.empty(len(points), dtype=np.int64)
         strengths, scores = np.empty(len(points)), np.empty(len(points))
-        soft = np.empty((len(points), len(self.clusters)))
+        soft = np.empty((len(points), len(self.clusters))) if membership else None
         for i in range(len(points)):
             labels[i], strengths[i], _ = _find_cluster_and_probability(
                 self.condensed, data.cluster_tree, indices[i], distances[i],
@@ -75,7 +78,8 @@ class HdbscanPrediction:
                                                            data.core_distances, k)
             row = get_tree_row_with_child(self.raw_tree, neighbour)
             scores[i] = self._outlier_score(row, lambda_, distances[i].min() == 0)
-            soft[i] = self._membership(points[i], neighbour, min(lambda_, row["lambda_val"]))
+            if membership:
+                soft[i] = self._membership(points[i], neighbour, min(lambda_, row["lambda_val"]))
         return labels, strengths, scores, soft
 
     def _outlier_score(self, row, lambda_: float, in_training: bool) -> float:

@@ -18,8 +18,9 @@ from sklearn.neighbors import NearestNeighbors
 
 from motion_assets.core.clustering.assignments import Assignments
 from motion_assets.core.clustering.config import SpectralConfig
-from motion_assets.core.clustering.dense_features import as_dense_features, sample_rows
+from motion_assets.core.clustering.dense_features import as_dense_features
 from motion_assets.core.clustering.neighbour_vote import vote_shares
+from motion_assets.core.features.draws import sample_rows
 
 
 class SpectralClusterer:

@@ -10,12 +10,12 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from motion_assets.core.clustering.dense_features import sample_rows
 from motion_assets.core.clustering.pipeline import ClusterPipeline
 from motion_assets.core.clustering.stable_ids import stable_cluster_ids
 from motion_assets.core.curation.taxonomy import Taxonomy
 from motion_assets.core.encoder.model import SequenceEncoder
 from motion_assets.core.encoder.surprisal import supports_surprisal
+from motion_assets.core.features.draws import sample_rows
 from motion_assets.core.scoring.bundle import ScoringBundle, Thresholds, make_scoring_bundle
 from motion_assets.core.scoring.calibration import calibrated_bundle
 from motion_assets.core.scoring.config import AUTO, DEPLOYABLE_CLUSTERERS, ScoringBundleConfig

@@ -31,8 +31,8 @@ import pandas as pd
 from sklearn.metrics import adjusted_rand_score
 from sklearn.model_selection import StratifiedKFold
 
-from motion_assets.core.clustering.dense_features import sample_rows
 from motion_assets.core.clustering.pipeline import ClusterPipeline
+from motion_assets.core.features.draws import sample_table
 
 # held-out halves: each judged on ~half the labels (a 400-row subset: ~200 each); 4 folds
 # measured no better (benchmarks/quality_benchmark.py --folds 4, seeds 0-2: BENCHMARKS.md)
@@ -141,8 +141,7 @@ def select_deployed_model(candidates: Sequence[Candidate], training: pd.DataFram
     if with_labels:
         labelled = labelled[labelled[label_column].notna()].reset_index(drop=True)
     usable = [c for c in candidates if with_labels or not c.uses_labels]
-    judged = training if len(training) <= sample_size else training.iloc[
-        sample_rows(len(training), sample_size, seed)].reset_index(drop=True)
+    judged = sample_table(training, sample_size, seed)
     rows, fitted = [], {}
     for candidate in usable:
         fitted[candidate.method] = _fit(candidate, judged, labelled if with_labels else None)

@@ -4,8 +4,8 @@ import numpy as np
 import pandas as pd
 from dagster import AssetExecutionContext, AssetIn, MaterializeResult, MetadataValue, asset
 
-from motion_assets.core.clustering.dense_features import sample_rows
 from motion_assets.core.evaluation.metrics import internal_metrics, label_metrics, stability
+from motion_assets.core.features.draws import sample_rows
 from motion_assets.core.features.tables import matrix_of
 from motion_assets.core.sequences.table import rows_by_id, unique_sequences
 from motion_assets.defs.model_records import load_recorded_model

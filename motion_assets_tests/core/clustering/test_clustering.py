@@ -287,3 +287,34 @@ def test_a_gmm_refit_keeps_the_component_count_its_bic_chose(blobs):
     assert decided.n_components == model.model_.n_components
     refit = BayesGmmClusterer(decided).fit(features[::2])
     assert refit.bic_ is None  # no second BIC search
+
+
+def test_hdbscan_fitted_on_a_draw_assigns_the_other_rows_as_new_points(blobs):
+    features, truth = blobs
+    model = HdbscanClusterer(HdbscanConfig(fit_sample_size=400)).fit(features)
+    assert model.fitted_rows_ == 400 and len(model.model_.labels_) == 400
+    assert len(model.labels_) == len(features)
+    inliers = truth >= 0
+    assert adjusted_rand_score(truth[inliers], model.labels_[inliers]) >= 0.99
+    drawn = np.sort(np.random.default_rng(0).choice(len(features), 400, replace=False))
+    rest = np.setdiff1d(np.arange(len(features)), drawn)
+    online = model.assign(features[rest])
+    np.testing.assert_array_equal(model.labels_[rest], online.cluster)
+    np.testing.assert_allclose(model.training_assignments_.probability[rest], online.probability)
+    np.testing.assert_allclose(model.training_assignments_.outlier_score[rest],
+                               online.outlier_score)
+
+
+def test_hdbscan_min_cluster_share_is_a_share_of_the_draw(blobs):
+    features, _ = blobs
+    model = HdbscanClusterer(HdbscanConfig(fit_sample_size=400)).fit(features)
+    assert model.min_cluster_size_ == round(0.027 * 400)
+
+
+def test_hdbscan_draw_is_seeded():
+    points, _ = make_blobs(600, centers=3, n_features=4, random_state=1)
+    config = HdbscanConfig(fit_sample_size=200, random_state=5)
+    first, second = HdbscanClusterer(config).fit(points), HdbscanClusterer(config).fit(points)
+    np.testing.assert_array_equal(first.labels_, second.labels_)
+    np.testing.assert_array_equal(first.training_assignments_.outlier_score,
+                                  second.training_assignments_.outlier_score)
