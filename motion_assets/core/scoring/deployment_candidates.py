@@ -22,7 +22,7 @@ from motion_assets.core.clustering.pipeline import (
 )
 from motion_assets.core.encoder.featurizer import EncoderFeaturizer
 from motion_assets.core.encoder.model import SequenceEncoder
-from motion_assets.core.features.featurizers import DigitStatistics, baseline_featurizers
+from motion_assets.core.features.featurizers import DigitStatistics, baseline_featurizers, fit_rows
 from motion_assets.core.features.label_guided import LabelGuided
 from motion_assets.core.features.views import Lsa, MultiView
 from motion_assets.core.scoring.config import DEPLOYABLE_CLUSTERERS
@@ -58,17 +58,19 @@ def _pipelines(fitted: Mapping[str, ClusterPipeline], label_count: int | None) -
 
 def deployable_featurizers(training: pd.DataFrame, encoder: SequenceEncoder | None,
                            *also: pd.DataFrame) -> list:
-    """Every featurizer a variant may deploy that learns no labels, fitted on ``training``:
-    the encoder, the bag-of-codes baselines, LSA and the multi-view. The labelled
-    leaderboard ranks exactly these. ``also``: other tables they must apply to (a baseline
-    needing what one lacks, e.g. the mean latent, is left out)."""
+    """Every featurizer a variant may deploy that learns no labels, fitted on ``training``
+    (on :func:`fit_rows` of it: a bounded draw): the encoder, the bag-of-codes baselines, LSA
+    and the multi-view. The labelled leaderboard ranks exactly these. ``also``: other tables
+    they must apply to (a baseline needing what one lacks, e.g. the mean latent, is left out)."""
+    fitted_on = fit_rows(training)
     views = [EncoderFeaturizer.from_model(encoder)] if encoder is not None else []
-    baselines = [featurizer.fit(training) for featurizer in baseline_featurizers(training, *also)]
-    lsa = Lsa().fit(training)
+    baselines = [featurizer.fit(fitted_on)
+                 for featurizer in baseline_featurizers(training, *also)]
+    lsa = Lsa().fit(fitted_on)
     views += baselines + [lsa]
     if encoder is not None:
         digits = [f for f in baselines if isinstance(f, DigitStatistics)]
-        views.append(MultiView([views[0], lsa, *digits], fitted=True).fit(training))
+        views.append(MultiView([views[0], lsa, *digits], fitted=True).fit(fitted_on))
     return views
 
 
@@ -116,14 +118,16 @@ def deployment_candidates(training: pd.DataFrame, encoder: SequenceEncoder | Non
                           fitted: Mapping[str, ClusterPipeline] | None = None,
                           labelled: pd.DataFrame | None = None, label_column: str = "label",
                           clusterers: tuple[str, ...] = DEPLOYABLE_CLUSTERERS) -> list[Candidate]:
-    """Every featurizer x clusterer, featurizers fitted on ``training`` once (the encoder is
-    already trained); label-guided ones are refitted per fold by the selection. ``fitted``:
+    """Every featurizer x clusterer, featurizers fitted once on a bounded draw of ``training``
+    (:func:`fit_rows`; the encoder is already trained); label-guided ones are refitted per
+    fold by the selection, on that draw. ``fitted``:
     the variant's fitted models whose settings the candidates keep (see :func:`_pipelines`)."""
     has_labels = labelled is not None and label_column in labelled and \
         labelled[label_column].nunique() >= 2
     label_count = int(labelled[label_column].nunique()) if has_labels else None
     pipelines = _pipelines(fitted or {}, label_count)
     views = deployable_featurizers(training, encoder)
+    fitted_on = fit_rows(training)  # one table object for every fold: its transform is remembered
     featurizers = {view.name: (_fixed(view), False) for view in views}
     if has_labels and encoder is not None:
         guided_bases = [views[0]] + [view for view in views if isinstance(view, MultiView)]
@@ -131,7 +135,7 @@ def deployment_candidates(training: pd.DataFrame, encoder: SequenceEncoder | Non
             base = _RememberedTransform(view)
 
             def guided(labelled_rows, base=base):
-                return LabelGuided(base, labelled_rows, label_column, base_fitted=True).fit(training)
+                return LabelGuided(base, labelled_rows, label_column, base_fitted=True).fit(fitted_on)
 
             featurizers[f"{base.name}_label_guided"] = (guided, True)
     return [Candidate(name, kind, make, pipelines[kind], uses_labels)

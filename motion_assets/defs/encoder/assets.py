@@ -14,7 +14,11 @@ from motion_assets.core.encoder.config import SequenceEmbedConfig
 from motion_assets.core.encoder.featurizer import EncoderFeaturizer
 from motion_assets.core.encoder.training import train_encoder
 from motion_assets.core.evaluation import plots
-from motion_assets.core.features.featurizers import baseline_featurizers, rows_without_mean_latent
+from motion_assets.core.features.featurizers import (
+    baseline_featurizers,
+    fit_rows,
+    rows_without_mean_latent,
+)
 from motion_assets.core.features.tables import dense_column, embedding_table, sparse_columns
 from motion_assets.core.files.verified_pickle import sha256_hex
 from motion_assets.core.sequences.facts import table_facts
@@ -132,7 +136,7 @@ def baseline_features(context: AssetExecutionContext, code_sequences: pd.DataFra
     training = unique_sequences(code_sequences)
     for featurizer in baseline_featurizers(code_sequences):
         started = time.perf_counter()
-        matrix = featurizer.fit(training).transform(code_sequences)
+        matrix = featurizer.fit(fit_rows(training)).transform(code_sequences)
         if hasattr(matrix, "tocsr"):
             columns[f"{featurizer.name}_indices"], columns[f"{featurizer.name}_values"] = sparse_columns(matrix)
             density = matrix.nnz / max(matrix.shape[0] * matrix.shape[1], 1)

@@ -8,6 +8,7 @@ import torch
 
 from motion_assets.core.encoder.config import SequenceEmbedConfig
 from motion_assets.core.encoder.featurizer import EncoderFeaturizer
+from motion_assets.core.features import featurizers
 from motion_assets.core.features.featurizers import (
     BagOfCodesTfidf,
     CodeNgramTfidf,
@@ -117,3 +118,29 @@ def test_remove_overlap_changes_what_featurizers_see():
     full = BagOfCodesTfidf().fit(table).transform(table)
     reduced = BagOfCodesTfidf(remove_overlap=True).fit(table).transform(table)
     assert full.nnz > reduced.nnz
+
+
+def test_a_large_table_fits_featurizers_on_a_seeded_draw(monkeypatch):
+    monkeypatch.setattr(featurizers, "FIT_ROWS", 30)
+    table = table_of_patterns(n=80)
+    drawn = featurizers.fit_rows(table)
+    assert len(drawn) == 30
+    pd.testing.assert_frame_equal(drawn, featurizers.fit_rows(table))
+    vocabulary = BagOfCodesTfidf().fit(drawn).vocabulary_
+    np.testing.assert_array_equal(vocabulary, np.unique(np.concatenate(drawn["codes"].tolist())))
+    assert len(vocabulary) < len(np.unique(np.concatenate(table["codes"].tolist())))
+
+
+def test_a_small_table_fits_featurizers_on_every_row():
+    table = table_of_patterns(n=40)
+    assert featurizers.fit_rows(table) is table
+
+
+def test_digit_statistics_of_many_rows_equal_each_row_alone():
+    rng = np.random.default_rng(4)
+    table = make_table([rng.integers(0, 1920, size) for size in (1, 2, 9, 40, 1, 17)])
+    fitted = DigitStatistics(standardize=False).fit(table)
+    together = fitted.transform(table)
+    alone = np.vstack([fitted.transform(table.iloc[[i]]) for i in range(len(table))])
+    np.testing.assert_allclose(together, alone, atol=1e-6)
+    assert together[0, -4:].tolist() == [1.0] * 4  # one code: no step, so it stays put
