@@ -7,6 +7,11 @@ Three kinds, interleaved so an hour's work covers all of them:
   those it still assigns), where a label moves the boundary;
 - ``unknown``: a spread sample of the sequences flagged unknown (a new action, or a gap).
 A clip already in the labelled subset (same content hash) is never suggested.
+
+The queue picks from a seeded draw of the unlabelled sequences (:func:`candidate_pool`), not
+from all of them: scoring every sequence of a 50k variant to choose 60 clips was the whole of
+the asset's cost, and a draw of 10,000 still holds hundreds of every cluster's members (a
+cluster is at least ~2.7 % of the sequences) and of the unknowns.
 """
 
 from __future__ import annotations
@@ -14,9 +19,20 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from motion_assets.core.features.draws import sample_table
+
 QUEUE_COLUMNS = ("rank", "path", "sequence_id", "cluster", "action", "reason", "detail",
                  "probability", "video_segment_path")
 CLIPS_PER_HOUR = 60  # about a minute a clip: watch it, type the label
+POOL_ROWS = 10_000  # sequences scored to choose from: see the module doc
+
+
+def candidate_pool(sequences: pd.DataFrame, labelled_hashes, *, rows: int = POOL_ROWS,
+                   seed: int = 0) -> pd.DataFrame:
+    """The sequences the queue chooses from: those not labelled (by content hash), a seeded
+    draw of at most ``rows`` of them (index reset)."""
+    unlabelled = sequences[~sequences["content_hash"].isin(set(labelled_hashes))]
+    return sample_table(unlabelled.reset_index(drop=True), rows, seed)
 
 
 def clips_to_label(scores: pd.DataFrame, labelled_hashes, *, cap: int = CLIPS_PER_HOUR,

@@ -15,6 +15,7 @@ from dagster import (
 )
 
 from motion_assets.core.curation.candidates import carry_accepted, propose_candidates
+from motion_assets.core.curation.label_queue import candidate_pool
 from motion_assets.core.curation.label_queue import clips_to_label as pick_clips_to_label
 from motion_assets.core.curation.taxonomy import (
     TaxonomyError,
@@ -92,11 +93,12 @@ def cluster_names(context: AssetExecutionContext, scoring_bundle: bytes,
 @asset(partitions_def=dataset_variants, io_manager_key="tables", kinds={"parquet"},
        group_name="curation",
        description="The most useful clips to label next (each cluster's typical clips, the "
-       "least certain members, a sample of unknowns), with the reason, capped to an hour's work")
+       "least certain members, a sample of unknowns) among a seeded draw of at most 10,000 "
+       "unlabelled sequences, with the reason, capped to an hour's work")
 def clips_to_label(context: AssetExecutionContext, scoring_bundle: bytes,
                    code_sequences: pd.DataFrame, labelled_sequences: pd.DataFrame) -> MaterializeResult:
     bundle = load_bundle(context, scoring_bundle)
-    sequences = unique_sequences(code_sequences)
+    sequences = candidate_pool(unique_sequences(code_sequences), labelled_sequences["content_hash"])
     scores = score_sequences(bundle, sequences).assign(
         path=sequences["relative_path"].to_numpy(), content_hash=sequences["content_hash"].to_numpy(),
         video_segment_path=sequences["video_segment_path"].to_numpy())

@@ -1,7 +1,7 @@
 import numpy as np
 import pandas as pd
 
-from motion_assets.core.curation.label_queue import clips_to_label
+from motion_assets.core.curation.label_queue import candidate_pool, clips_to_label
 
 
 def _scores(n=200, seed=0):
@@ -37,3 +37,23 @@ def test_clips_already_labelled_are_never_suggested():
     labelled = scores["content_hash"].iloc[::2].tolist()
     queue = clips_to_label(scores, labelled_hashes=labelled, cap=100)
     assert not queue["path"].isin(scores["path"].iloc[::2]).any()
+
+
+def _sequences(n):
+    return pd.DataFrame({"sequence_id": [f"s{i}" for i in range(n)],
+                         "content_hash": [f"h{i}" for i in range(n)]})
+
+
+def test_the_pool_is_a_seeded_draw_of_the_unlabelled_sequences():
+    sequences = _sequences(500)
+    pool = candidate_pool(sequences, ["h1", "h2"], rows=100)
+    assert len(pool) == 100
+    assert not pool["content_hash"].isin(["h1", "h2"]).any()
+    assert pool["sequence_id"].is_unique
+    again = candidate_pool(sequences, ["h1", "h2"], rows=100)
+    pd.testing.assert_frame_equal(pool, again)
+
+
+def test_a_small_variant_keeps_every_unlabelled_sequence_in_the_pool():
+    pool = candidate_pool(_sequences(50), ["h0"], rows=100)
+    assert pool["sequence_id"].tolist() == [f"s{i}" for i in range(1, 50)]
