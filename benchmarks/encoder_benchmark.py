@@ -4,7 +4,8 @@ featurizer (each encoder objective, each baseline) gives the best KMeans cluster
     python benchmarks/encoder_benchmark.py            # 20,000 sequences, several minutes
     python benchmarks/encoder_benchmark.py --n 3000   # a quick look
     python benchmarks/encoder_benchmark.py --kernels  # which inference kernel per batch shape
-    python benchmarks/encoder_benchmark.py --thread-policy  # 1 vs 2 torch threads, contended
+    python benchmarks/encoder_benchmark.py --thread-policy  # 1 vs 2 torch threads, contended,
+        # OpenMP's waiting threads spinning and asleep
     python benchmarks/encoder_benchmark.py --heads --n 5000 --d-model 128  # codes vs digits head
     python benchmarks/encoder_benchmark.py --n 10000 --skip speed --only encoder_ntp \
         --train-samples 1000,2500,5000   # trained on a sample, every sequence embedded
@@ -267,9 +268,19 @@ def kernels(d_models, lengths, rows, rnn_types, seed=0):
                           f"{chosen}", flush=True)
 
 
+def thread_policies(d_model: int) -> None:
+    """:func:`thread_policy` under each OpenMP wait policy (read once, when torch loads, so
+    each in a process of its own) at a synthetic variant's length (50) and a real one (182)."""
+    for wait in ("ACTIVE", "PASSIVE"):
+        for length in (50, 182):
+            subprocess.run([sys.executable, __file__, "--thread-policy-child", str(length),
+                            "--d-model", str(d_model)],
+                           env=os.environ | {"OMP_WAIT_POLICY": wait}, check=True)
+
+
 def thread_policy(d_model: int, length: int = 182, seed: int = 0):
-    """Wall time at 1 and 2 torch threads, on a quiet machine and with one more process
-    spinning on a core: one sequence's forward, embedding a batch, training steps."""
+    """Wall time at 1 and 2 torch threads, on a quiet machine and with one and two more
+    processes spinning on a core: one sequence's forward, embedding a batch, training steps."""
     from motion_assets.core.encoder.objectives import objective_loss
 
     config = SequenceEmbedConfig.from_dict({
@@ -308,22 +319,23 @@ def thread_policy(d_model: int, length: int = 182, seed: int = 0):
             optimizer.step()
         return 1e3 * (time.perf_counter() - started) / steps
 
-    print(f"\n== thread policy: d_model {d_model}, {length} codes; load before: "
-          f"{os.getloadavg()[0]:.1f}")
-    print(f"{'threads':>7s} {'busy core':>9s} {'one seq p50 / p99 ms':>21s} "
+    print(f"\n== thread policy: OMP_WAIT_POLICY {os.environ.get('OMP_WAIT_POLICY')}, d_model "
+          f"{d_model}, {length} codes; load before: {os.getloadavg()[0]:.1f}")
+    print(f"{'threads':>7s} {'busy cores':>10s} {'one seq p50 / p99 ms':>21s} "
           f"{'embed 256 seq/s':>15s} {'train step ms (64 seq)':>22s}")
-    for busy in (False, True):
-        spinner = subprocess.Popen([sys.executable, "-c", "while True: pass"]) if busy else None
+    for busy in (0, 1, 2):
+        spinners = [subprocess.Popen([sys.executable, "-c", "while True: pass"])
+                    for _ in range(busy)]
         try:
-            for threads in (1, 2):
+            for threads in (1, 2, 1, 2):  # twice each, alternating: the load drifts
                 os.environ["MOTION_ASSETS_TORCH_THREADS"] = str(threads)
                 torch.set_num_threads(threads)
                 single_ms()  # warm-up at this thread count
                 p50, p99 = single_ms()
-                print(f"{threads:7d} {'yes' if busy else 'no':>9s} {p50:10.2f} / {p99:8.2f} "
+                print(f"{threads:7d} {busy:10d} {p50:10.2f} / {p99:8.2f} "
                       f"{embed_per_s():15.0f} {train_step_ms():22.1f}", flush=True)
         finally:
-            if spinner is not None:
+            for spinner in spinners:
                 spinner.kill()
                 spinner.wait()
     os.environ.pop("MOTION_ASSETS_TORCH_THREADS")
@@ -393,12 +405,17 @@ def main() -> None:
                         help="only next-code training with each output head, alternating")
     parser.add_argument("--rounds", type=int, default=3, help="--heads: runs per head")
     parser.add_argument("--thread-policy", action="store_true",
-                        help="only time 1 vs 2 torch threads, quiet and with a busy core")
+                        help="only time 1 vs 2 torch threads, quiet and with busy cores, "
+                             "under each OpenMP wait policy")
+    parser.add_argument("--thread-policy-child", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     os.environ["MOTION_ASSETS_TORCH_THREADS"] = str(args.threads)  # the policy (threads.py)
     torch.set_num_threads(args.threads)
     if args.thread_policy:
-        thread_policy(args.d_model or 128)
+        thread_policies(args.d_model or 128)
+        return
+    if args.thread_policy_child:
+        thread_policy(args.d_model or 128, args.thread_policy_child)
         return
     if args.kernels:
         kernels([args.d_model] if args.d_model else [64, 128, 256], [16, 48, 182, 400],

@@ -177,19 +177,74 @@ def measure_job(size: int, variants: int, out: str, configs: str, threads: int) 
     print(f"\n# N={size} per variant, {variants} variant(s): motion-assets run, multiprocess "
           f"executor, load average {os.getloadavg()}", flush=True)
     started = time.perf_counter()
-    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                               text=True)
-    usage = _TreeUsage(process.pid)
-    while process.poll() is None:
-        usage.sample()
-        time.sleep(1.0)
+    log_path = os.path.join(folder, "job.log")  # a file, not a pipe nobody reads until the end
+    with open(log_path, "w") as log:
+        process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
+        usage = _TreeUsage(process.pid)
+        while process.poll() is None:
+            usage.sample()
+            time.sleep(1.0)
     wall = time.perf_counter() - started
-    tail = process.stdout.read().strip().splitlines()[-12:]
-    print("\n".join(tail))
+    print("\n".join(Path(log_path).read_text().strip().splitlines()[-12:]))
     _print_step_stats(home)
     print(f"whole job: {'succeeded' if process.returncode == 0 else 'FAILED'} in {wall:.0f} s "
           f"({wall / 60:.1f} min) wall, cpu {usage.cpu_seconds():.0f} s, largest process "
           f"{usage.peak_rss_mb():.0f} MB, load average at end {os.getloadavg()}", flush=True)
+    if process.returncode == 0:
+        for variant in tree.variants:
+            print_quality(tree, storage, variant)
+
+
+def print_quality(tree, storage: str, variant: str, deployed_rows: int = 5_000) -> None:
+    """What the run found, against the generator's ground truth: ARI of the HDBSCAN and GMM
+    tables and of the deployed bundle (on a seeded draw of training clips) over the
+    known-action clips, and how the bundle ranks the incoming clips of unseen actions."""
+    import pandas as pd
+    from sklearn.metrics import adjusted_rand_score, roc_auc_score
+
+    from motion_assets.core.files.layout import StorageLayout
+    from motion_assets.core.files.model_versions import read_current_version
+    from motion_assets.core.scoring.bundle import bundle_from_bytes
+    from motion_assets.core.scoring.score import score_sequences
+
+    layout = StorageLayout(storage)
+    sequences = pd.read_parquet(layout.table("code_sequences", variant))
+    truth = _with_sequence_ids(tree.ground_truth(variant), sequences)
+    action = truth[~truth["is_bad"] & ~truth["is_unknown"]].set_index("sequence_id")["action"]
+    figures = {}
+    for asset in ("hdbscan_clusters", "bayes_gmm_clusters"):
+        clusters = pd.read_parquet(layout.table(asset, variant)).set_index("sequence_id")["cluster"]
+        known = clusters.index.intersection(action.index)
+        figures[asset] = adjusted_rand_score(action[known], clusters[known])
+    known_rows = sequences[sequences["sequence_id"].isin(action.index)]
+    drawn = known_rows.sample(min(deployed_rows, len(known_rows)), random_state=0)
+    data, current = read_current_version(layout, "scoring_bundle", variant)
+    scores = score_sequences(bundle_from_bytes(data, current.sha256), drawn)
+    figures["deployed bundle"] = adjusted_rand_score(action[drawn["sequence_id"]], scores["cluster"])
+    parts = layout.partition_folder("online_scores", variant)
+    online = pd.concat([pd.read_parquet(part) for part in sorted(parts.glob("part-*.parquet"))])
+    online = online.drop_duplicates("sequence_id").rename(columns={"path": "relative_path"})
+    incoming = _with_sequence_ids(tree.ground_truth(variant, "incoming"), online)
+    incoming = incoming[~incoming["is_bad"]]
+    unseen = incoming["is_unknown"].to_numpy(bool)
+    flagged = incoming["unknown"].to_numpy(bool)
+    auroc = (roc_auc_score(unseen, incoming["unknown_score"]) if 0 < unseen.sum() < len(unseen)
+             else float("nan"))
+    print(f"quality {variant}: ARI on known-action clips "
+          + ", ".join(f"{name} {value:.3f}" for name, value in figures.items())
+          + f" ({len(drawn)} drawn for the bundle); incoming clips of actions the labels lack: "
+          f"AUROC {auroc:.3f}, "
+          f"flagged unseen {flagged[unseen].mean():.2f} / known {flagged[~unseen].mean():.2f} "
+          f"({int(unseen.sum())} / {int((~unseen).sum())} clips)", flush=True)
+
+
+def _with_sequence_ids(truth, table):
+    """The ground truth's rows that ``table`` (relative_path, line, sequence_id, ...) holds,
+    joined with the table's columns (``line`` is set for JSONL records only)."""
+    keys = ["relative_path", "line"]
+    truth = truth.assign(line=truth["line"].fillna(-1).astype(int))
+    table = table.assign(line=table["line"].fillna(-1).astype(int)).drop_duplicates("sequence_id")
+    return truth.merge(table[[c for c in table.columns if c not in truth or c in keys]], on=keys)
 
 
 class _TreeUsage:

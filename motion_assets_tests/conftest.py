@@ -4,6 +4,9 @@ import pytest
 
 # Tests never touch a developer's Dagster instance or storage.
 os.environ.pop("DAGSTER_HOME", None)
+# Two pytest workers on two cores: training too runs at one torch thread in every process
+# (core/encoder/threads.py would give it the cores), so no worker waits for the other.
+os.environ.setdefault("MOTION_ASSETS_TORCH_THREADS", "1")
 
 
 @pytest.fixture(autouse=True)

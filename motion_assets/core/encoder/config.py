@@ -87,7 +87,8 @@ class TrainSection(ConfigSection):
     min_delta: float = 1e-3
     batching: str = "bucket"  # "bucket": equal-length batches; "pack": random batches, packed
     device: str = "auto"  # "auto" (cuda if available), "cpu", "cuda", "cuda:1", ...
-    num_threads: int | None = None  # torch CPU threads; None: the policy (encoder/threads.py)
+    num_threads: int | None = None  # torch CPU threads; None: the policy (training at the
+    # cores, up to 4, where OpenMP threads sleep when waiting; embedding at 1: encoder/threads.py)
     precision: str = "float32"  # or "bfloat16": autocast, faster on CPUs with AVX512-BF16/AMX
 
 

@@ -95,7 +95,7 @@ def train_encoder(
 ) -> TrainingResult:
     """Train on flat code arrays (ids in ``[0, codebook_size)``); best weights are restored."""
     t = config.train
-    use_torch_threads(t.num_threads)
+    use_torch_threads(t.num_threads, training=True)
     config = resolve_config(config, sequences)
     sequences, truncated = truncate(sequences, config.sequence.max_len)
     device = resolve_device(t.device)
