@@ -7,6 +7,7 @@ featurizer (each encoder objective, each baseline) gives the best KMeans cluster
     python benchmarks/encoder_benchmark.py --thread-policy  # 1 vs 2 torch threads, contended,
         # OpenMP's waiting threads spinning and asleep
     python benchmarks/encoder_benchmark.py --heads --n 5000 --d-model 128  # codes vs digits head
+    python benchmarks/encoder_benchmark.py --n 4000 --budgets 20:0.002 14:0.004 14:0.002
     python benchmarks/encoder_benchmark.py --n 10000 --skip speed --only encoder_ntp \
         --train-samples 1000,2500,5000   # trained on a sample, every sequence embedded
 
@@ -268,6 +269,36 @@ def kernels(d_models, lengths, rows, rnn_types, seed=0):
                           f"{chosen}", flush=True)
 
 
+def training_budgets(n: int, cap: int, seeds: list[int], budgets: list[str]) -> None:
+    """Validation loss and KMeans ARI of encoders trained at each ``epochs:lr`` budget on the
+    hard generator (nuisance factors; ``cap`` sequences drawn per epoch, as a large variant's
+    ``train.max_sequences`` draws), per seed."""
+    from motion_assets.core.synthetic import SyntheticSpec
+
+    print(f"\n== training budgets: SyntheticSpec.hard, {n} segments, {cap} drawn per epoch")
+    for seed in seeds:
+        hard = SyntheticSpec.hard(seed)
+        table = synthetic_sequence_table(n, seed=seed, **{
+            f.name: getattr(hard, f.name) for f in dataclasses.fields(hard) if f.name != "seed"})
+        table = table[table["duplicate_of"].isna()].reset_index(drop=True)
+        codes = [np.asarray(c, dtype=np.int64) for c in table["codes"]]
+        known = ~table["is_unknown"].to_numpy()
+        labels = table["action"].to_numpy()[known]
+        for budget in budgets:
+            epochs, lr = budget.split(":")
+            config = SequenceEmbedConfig.from_dict({"seed": seed, "train": {
+                "epochs": int(epochs), "lr": float(lr), "max_sequences": cap}})
+            started = time.process_time()
+            result = train_encoder(codes, config)
+            cpu = time.process_time() - started
+            vectors = embed(result.model, codes)[known]
+            ari = np.mean([adjusted_rand_score(labels, KMeans(
+                len(set(labels)), n_init=4, random_state=r).fit_predict(vectors)) for r in (0, 1)])
+            print(f"seed {seed} ({len(codes)} unique) {epochs} epochs, lr {lr}: val "
+                  f"{min(h['val_loss'] for h in result.history):.4f}, KMeans ARI {ari:.3f}, "
+                  f"train CPU {cpu:.0f} s", flush=True)
+
+
 def thread_policies(d_model: int) -> None:
     """:func:`thread_policy` under each OpenMP wait policy (read once, when torch loads, so
     each in a process of its own) at a synthetic variant's length (50) and a real one (182)."""
@@ -408,11 +439,19 @@ def main() -> None:
                         help="only time 1 vs 2 torch threads, quiet and with busy cores, "
                              "under each OpenMP wait policy")
     parser.add_argument("--thread-policy-child", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--budgets", nargs="*", metavar="EPOCHS:LR",
+                        help="only compare training budgets on the hard generator "
+                             "(--n segments, --train-cap drawn per epoch, --seeds)")
+    parser.add_argument("--train-cap", type=int, default=2000)
+    parser.add_argument("--seeds", type=int, nargs="*", default=[0, 1, 2])
     args = parser.parse_args()
     os.environ["MOTION_ASSETS_TORCH_THREADS"] = str(args.threads)  # the policy (threads.py)
     torch.set_num_threads(args.threads)
     if args.thread_policy:
         thread_policies(args.d_model or 128)
+        return
+    if args.budgets:
+        training_budgets(args.n, args.train_cap, args.seeds, args.budgets)
         return
     if args.thread_policy_child:
         thread_policy(args.d_model or 128, args.thread_policy_child)
