@@ -186,7 +186,7 @@ def measure_job(size: int, variants: int, out: str, configs: str, threads: int) 
             time.sleep(1.0)
     wall = time.perf_counter() - started
     print("\n".join(Path(log_path).read_text().strip().splitlines()[-12:]))
-    _print_step_stats(home)
+    _print_step_stats(home, usage.peak_kb)
     print(f"whole job: {'succeeded' if process.returncode == 0 else 'FAILED'} in {wall:.0f} s "
           f"({wall / 60:.1f} min) wall, cpu {usage.cpu_seconds():.0f} s, largest process "
           f"{usage.peak_rss_mb():.0f} MB, load average at end {os.getloadavg()}", flush=True)
@@ -290,18 +290,27 @@ def _peak_kb(pid: int) -> int:
     return 0
 
 
-def _print_step_stats(home: str) -> None:
-    from dagster import DagsterInstance, RunsFilter
+def _print_step_stats(home: str, peak_kb: dict[int, int]) -> None:
+    """Each run's steps: start (seconds after the first step of any run), duration, and the
+    step process's peak RSS (its pid from the step's start event; "-" if it never lived
+    through a sample of ``peak_kb``)."""
+    from dagster import DagsterEventType, DagsterInstance, RunsFilter
 
     with DagsterInstance.from_config(home) as instance:
-        for run in reversed(instance.get_runs(RunsFilter())):
-            stats = [s for s in instance.get_run_step_stats(run.run_id) if s.start_time]
-            first = min((s.start_time for s in stats), default=0.0)
+        runs = list(reversed(instance.get_runs(RunsFilter())))
+        stats = {run.run_id: [s for s in instance.get_run_step_stats(run.run_id) if s.start_time]
+                 for run in runs}
+        first = min((s.start_time for steps in stats.values() for s in steps), default=0.0)
+        for run in runs:
+            pids = {record.step_key: record.dagster_event.pid for record in
+                    instance.all_logs(run.run_id, of_type=DagsterEventType.STEP_START)}
             print(f"run {run.job_name} {run.tags.get('dagster/partition', '')}: {run.status.value}")
-            for step in sorted(stats, key=lambda s: s.start_time):
+            for step in sorted(stats[run.run_id], key=lambda s: s.start_time):
                 took = (step.end_time or step.start_time) - step.start_time
+                peak = peak_kb.get(pids.get(step.step_key), 0) / 1024
                 print(f"    {step.step_key:<48} starts {step.start_time - first:7.0f} s  "
-                      f"takes {took:7.1f} s", flush=True)
+                      f"takes {took:7.1f} s  peak {f'{peak:.0f} MB' if peak else '-':>8}",
+                      flush=True)
 
 
 def main() -> None:
