@@ -10,8 +10,8 @@ A clip already in the labelled subset (same content hash) is never suggested.
 
 The queue picks from a seeded draw of the unlabelled sequences (:func:`candidate_pool`), not
 from all of them: scoring every sequence of a 50k variant to choose 60 clips was the whole of
-the asset's cost, and a draw of 10,000 still holds hundreds of every cluster's members (a
-cluster is at least ~2.7 % of the sequences) and of the unknowns.
+the asset's cost, and a draw of 5,000 still holds over a hundred of every cluster's members (a
+cluster is at least ~2.7 % of the sequences) and hundreds of unknowns.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from motion_assets.core.features.draws import sample_table
 QUEUE_COLUMNS = ("rank", "path", "sequence_id", "cluster", "action", "reason", "detail",
                  "probability", "video_segment_path")
 CLIPS_PER_HOUR = 60  # about a minute a clip: watch it, type the label
-POOL_ROWS = 10_000  # sequences scored to choose from: see the module doc
+POOL_ROWS = 5_000  # sequences scored to choose from: see the module doc
 
 
 def candidate_pool(sequences: pd.DataFrame, labelled_hashes, *, rows: int = POOL_ROWS,

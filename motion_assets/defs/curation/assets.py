@@ -93,7 +93,7 @@ def cluster_names(context: AssetExecutionContext, scoring_bundle: bytes,
 @asset(partitions_def=dataset_variants, io_manager_key="tables", kinds={"parquet"},
        group_name="curation",
        description="The most useful clips to label next (each cluster's typical clips, the "
-       "least certain members, a sample of unknowns) among a seeded draw of at most 10,000 "
+       "least certain members, a sample of unknowns) among a seeded draw of at most 5,000 "
        "unlabelled sequences, with the reason, capped to an hour's work")
 def clips_to_label(context: AssetExecutionContext, scoring_bundle: bytes,
                    code_sequences: pd.DataFrame, labelled_sequences: pd.DataFrame) -> MaterializeResult:
