@@ -109,3 +109,16 @@ def test_score_codes_takes_numpy_codes_like_python_ints(bundles, training):
     for given in (np.asarray(codes, dtype=np.int32), np.asarray(codes).reshape(-1, 14),
                   [np.int64(code) for code in codes]):
         pd.testing.assert_frame_equal(score_codes(bundle, given), expected)
+
+
+def test_score_one_leaves_torch_at_the_policy_thread_count(bundles, training):
+    """Leaving the call's BLAS limit restores every thread pool it saw on entry, torch's
+    OpenMP pool too: the policy's count must be set before it, not undone after each call."""
+    from motion_assets.core.encoder.threads import torch_threads
+
+    torch.set_num_threads(torch_threads() + 1)
+    try:
+        score_one(bundles["bayes_gmm"], sequences(training)[0])
+        assert torch.get_num_threads() == torch_threads()
+    finally:
+        torch.set_num_threads(torch_threads())
