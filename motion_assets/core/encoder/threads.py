@@ -91,7 +91,9 @@ def use_torch_threads(configured: int | None = None, *, training: bool = False) 
     return threads
 
 
-_BLAS: list[ThreadpoolController] = []  # one controller: finding the libraries costs ~4 ms
+# one controller of the BLAS libraries only: finding them costs ~4 ms, and a controller of
+# every pool would, on leaving the limit, also restore torch's OpenMP pool to its count on entry
+_BLAS: list = []
 
 
 def use_blas_policy() -> int:
@@ -106,5 +108,5 @@ def blas_threads(threads: int) -> contextlib.AbstractContextManager:
     """numpy/scipy BLAS limited to ``threads`` inside the ``with`` block (~0.04 ms to enter),
     the previous limits restored after."""
     if not _BLAS:
-        _BLAS.append(ThreadpoolController())
+        _BLAS.append(ThreadpoolController().select(user_api="blas"))
     return _BLAS[0].limit(limits=threads, user_api="blas")

@@ -108,3 +108,12 @@ def test_the_code_location_runs_blas_at_the_policy_count():
 
     blas = [entry for entry in threadpool_info() if entry["user_api"] == "blas"]
     assert blas and all(entry["num_threads"] == torch_threads() for entry in blas)
+
+
+def test_leaving_a_blas_limit_leaves_torchs_threads_as_they_were_set_inside_it():
+    from motion_assets.core.encoder.threads import blas_threads
+
+    torch.set_num_threads(1)
+    with blas_threads(1):
+        torch.set_num_threads(2)
+    assert torch.get_num_threads() == 2
