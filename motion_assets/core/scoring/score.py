@@ -47,7 +47,7 @@ from motion_assets.core.curation.vocabulary import CuratedVocabulary
 from motion_assets.core.encoder.featurizer import EncoderFeaturizer
 from motion_assets.core.encoder.inference import embed, known_embeddings
 from motion_assets.core.encoder.surprisal import embed_with_surprisal
-from motion_assets.core.encoder.threads import blas_threads, use_torch_threads
+from motion_assets.core.encoder.threads import blas_threads, torch_threads
 from motion_assets.core.scoring.bundle import ScoringBundle
 from motion_assets.core.scoring.codebook_check import check_codebook
 from motion_assets.core.scoring.codes_record import codes_record as codes_record_of
@@ -206,20 +206,9 @@ def _codes_scores(bundle: ScoringBundle, codes, codes_per_window: int | None) ->
     no input table is built (~1.5 ms of pandas per call)."""
     record = codes_record(bundle, codes, codes_per_window)
     sequences = [np.asarray(record["codes"], dtype=np.int64)]  # as featurizer_sequences reads it
-    # torch's count first: leaving blas_threads restores every OpenMP pool it saw on entry,
-    # torch's too, so a count set inside (by embed) was undone after every call
-    encoder = _encoder_of(bundle)
-    threads = use_torch_threads(encoder.config.train.num_threads if encoder is not None else None)
-    with blas_threads(threads):  # one query: BLAS threads only wait (threads.py)
+    with blas_threads(torch_threads()):  # one query: BLAS threads only wait (threads.py)
         return _score_features(bundle, *_featurized(
             bundle, sequences, lambda: _one_row_table(record, "codes")), sequences)
-
-
-def _encoder_of(bundle: ScoringBundle):
-    """The bundle's encoder (its detector's, else its featurizer's); None for a baseline."""
-    if bundle.encoder is not None:
-        return bundle.encoder
-    return getattr(bundle.featurizer, "model_", None)
 
 
 def codes_table(bundle: ScoringBundle, codes, codes_per_window: int | None = None,

@@ -112,8 +112,8 @@ def test_score_codes_takes_numpy_codes_like_python_ints(bundles, training):
 
 
 def test_score_one_leaves_torch_at_the_policy_thread_count(bundles, training):
-    """Leaving the call's BLAS limit restores every thread pool it saw on entry, torch's
-    OpenMP pool too: the policy's count must be set before it, not undone after each call."""
+    """Leaving the call's BLAS limit must not restore torch's OpenMP pool to its count on
+    entry, undoing the policy's count that embedding set inside the call."""
     from motion_assets.core.encoder.threads import torch_threads
 
     torch.set_num_threads(torch_threads() + 1)
